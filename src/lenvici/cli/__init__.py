@@ -1,0 +1,32 @@
+"""The ``lenvici`` command line (Typer): one sub-app per layer; no science lives here."""
+
+from __future__ import annotations
+
+import typer
+
+from lenvici import __version__
+from lenvici.cli import evidence, knowledge
+from lenvici.cli.demo import demo
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="lenvici",
+    help="lenvatinib ± immune-checkpoint inhibitors in HCC: curated evidence, knowledge and tools.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(evidence.app, name="evidence")
+app.add_typer(knowledge.app, name="knowledge")
+app.command()(demo)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()
