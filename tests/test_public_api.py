@@ -15,7 +15,7 @@ def test_all_matches_public_names(name):
         n for n, obj in vars(module).items()
         if not n.startswith("_") and not inspect.ismodule(obj)
         and (
-            ((inspect.isclass(obj) or inspect.isfunction(obj)) and obj.__module__.startswith("lenvici"))
+            ((inspect.isclass(obj) or inspect.isfunction(obj)) and (obj.__module__ == name or obj.__module__.startswith(name + ".")))
             or (n.isupper() and not callable(obj))  # module constants
         )
     }

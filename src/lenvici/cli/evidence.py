@@ -73,7 +73,7 @@ def _range(r: tuple[float, float] | None, fmt) -> str:
 
 def format_summary(rows: list[ClassSummary]) -> str:
     """The per-class summary as a plain-text table."""
-    head = f"{'regimen class':<16}{'studies':>8}{'arms':>6}  {'ORR (arms)':<22}{'median PFS, mo (arms)':<24}{'median OS, mo (arms)':<26}"
+    head = f"{'regimen class':<20}{'studies':>8}{'arms':>6}  {'ORR (arms)':<22}{'median PFS, mo (arms)':<24}{'median OS, mo (arms)':<26}"
     lines = [head, "-" * len(head)]
     for r in rows:
         orr = f"{_range(r.orr_range, lambda v: f'{100 * v:.1f}%')} ({r.orr_arms})"
@@ -81,7 +81,7 @@ def format_summary(rows: list[ClassSummary]) -> str:
         os_ = f"{_range(r.os_median_range, lambda v: f'{v:.1f}')} ({r.os_arms})"
         if r.os_not_reached:
             os_ += f" +{r.os_not_reached} NR"
-        lines.append(f"{r.regimen_class:<16}{r.n_studies:>8}{r.n_arms:>6}  {orr:<22}{pfs:<24}{os_:<26}")
+        lines.append(f"{r.regimen_class:<20}{r.n_studies:>8}{r.n_arms:>6}  {orr:<22}{pfs:<24}{os_:<26}")
     return "\n".join(lines)
 
 

@@ -59,6 +59,7 @@ def study_record(study: Study) -> dict:
         "name": study.name,
         "ref": study.ref,
         "source": study.where,
+        "also_refs": list(study.also_refs),
         "row": study.row,
         "registration": study.registration,
         "design": study.design,

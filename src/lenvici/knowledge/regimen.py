@@ -6,12 +6,14 @@ An arm's regimen is a list of component ids (vocabulary :data:`COMPONENTS`). Eac
 one *family*; the class is the families present, joined with ``+`` in the fixed order of
 :data:`FAMILY_ORDER` — locoregional treatments first, then systemic drugs::
 
-    TACE, HAIC, MWA, I125, PVE, RT, SURG, LEN, SOR, TKI, BEV, ICI, CHEMO, PBO
+    TACE, HAIC, MWA, I125, PVE, RT, SURG, LEN, SOR, TKI, BEV, MTA, ICI, CHEMO, PBO
 
 * every immune-checkpoint inhibitor (anti-PD-1, anti-PD-L1, anti-CTLA-4, anti-LAG-3, the PD-1/CTLA-4
   bispecific, or an unspecified "ICI") is ``ICI``; how many ICIs an arm has does not change its class;
 * HAIC with FOLFOX is ``HAIC`` (the FOLFOX is the HAIC's drug), and systemic FOLFOX is ``CHEMO``;
-* other kinase inhibitors (regorafenib, apatinib, donafenib) are ``TKI``;
+* other kinase inhibitors (regorafenib, apatinib, donafenib) are ``TKI``; an arm that received "one of
+  several" non-lenvatinib targeted agents (Table 1, ref 96: apatinib/regorafenib/bevacizumab/sorafenib/
+  donafenib) has the component ``mta`` and the family ``MTA``;
 * placebo is dropped when anything else is present (``LEN + placebo`` is ``LEN``).
 
 Examples: lenvatinib + pembrolizumab → ``LEN+ICI``; TACE + lenvatinib + anti-PD-1 → ``TACE+LEN+ICI``;
@@ -35,6 +37,7 @@ COMPONENTS: dict[str, str] = {
     "regorafenib": "TKI",
     "apatinib": "TKI",
     "donafenib": "TKI",
+    "mta": "MTA",
     "bevacizumab": "BEV",
     "tace": "TACE",
     "haic": "HAIC",
@@ -49,7 +52,8 @@ COMPONENTS: dict[str, str] = {
 }
 
 #: Order of families in a class name: locoregional first, then systemic.
-FAMILY_ORDER = ("TACE", "HAIC", "MWA", "I125", "PVE", "RT", "SURG", "LEN", "SOR", "TKI", "BEV", "ICI", "CHEMO", "PBO")
+FAMILY_ORDER = ("TACE", "HAIC", "MWA", "I125", "PVE", "RT", "SURG", "LEN", "SOR", "TKI", "BEV", "MTA", "ICI", "CHEMO",
+                "PBO")
 
 
 def check_components(components: Iterable[str]) -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "Biomarker",
     "Potency",
     "DrugTarget",
+    "Approval",
     "Drug",
     "Reference",
     "Node",
@@ -100,6 +101,7 @@ class Landmark(_Record):
     month: float = Field(gt=0)
     survival: float = Field(ge=0.0, le=1.0)
     source: str
+    source_paper: str | None = None
 
 
 class NamedValue(_Record):
@@ -160,6 +162,7 @@ class Study(_Record):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str | None = None
     ref: int
+    also_refs: tuple[int, ...] = ()
     where: str
     row: int | None = Field(default=None, ge=1)
     registration: str | None = None
@@ -178,7 +181,13 @@ class Study(_Record):
     arms: tuple[Arm, ...] = Field(min_length=1)
 
     _ref = field_validator("ref")(lambda v: _check_refs([v])[0])
+    _also = field_validator("also_refs")(lambda v: tuple(_check_refs(list(v))))
     _where = field_validator("where")(_check_where)
+
+    @property
+    def refs(self) -> tuple[int, ...]:
+        """The primary reference followed by any others the record rests on."""
+        return (self.ref, *self.also_refs)
 
     @model_validator(mode="after")
     def _comparisons_name_arms(self):
@@ -221,22 +230,44 @@ class Potency(_Record):
 
 
 class DrugTarget(_Record):
+    """A drug's action on one target, with the review's statement it rests on."""
+
     target: str
     action: Literal["inhibits", "binds", "blocks", "activates"]
+    binding_type: str | None = None
     refs: tuple[int, ...] = ()
     where: str | None = None
+    source: str | None = None
+    source_paper: str | None = None
     potency: Potency | None = None
-    note: str | None = None
+    notes: tuple[str, ...] = ()
 
     _refs = field_validator("refs")(lambda v: tuple(_check_refs(list(v))))
 
 
+class Approval(_Record):
+    """A regulatory approval in HCC, as the review states it."""
+
+    status: Literal["approved", "not-approved", "under-review"]
+    line: Literal["first", "second"] | None = None
+    agency: str | None = None
+    year: int | None = None
+    refs: tuple[int, ...] = ()
+    where: str | None = None
+    source: str | None = None
+
+
 class Drug(_Record):
+    """A drug the review names: class, kinase-inhibitor binding type where given, targets."""
+
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
+    aliases: tuple[str, ...] = ()
     kind: Literal["small-molecule", "monoclonal-antibody", "bispecific-antibody"]
     drug_class: str
+    mechanism: str | None = None
     binding_type: str | None = None
+    approved_hcc: Approval | None = None
     refs: tuple[int, ...] = ()
     where: str | None = None
     targets: tuple[DrugTarget, ...] = ()
