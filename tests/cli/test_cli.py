@@ -74,3 +74,9 @@ def test_demo_prints_the_summary(tmp_path):
     result = invoke("demo", "--db", str(tmp_path / "d.duckdb"))
     assert result.exit_code == 0, result.output
     assert "regimen class" in result.stdout and "TACE+LEN+ICI" in result.stdout
+
+
+def test_notes_lists_the_flagged_review_errors():
+    result = invoke("evidence", "notes", "--json", "--contains", "swap")
+    assert result.exit_code == 0
+    assert any(r["ref"] == 103 for r in json.loads(result.stdout))

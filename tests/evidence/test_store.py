@@ -95,3 +95,20 @@ def test_summary_by_class_covers_every_arm(store):
     len_ici = next(r for r in rows if r.regimen_class == "LEN+ICI")
     lo, hi = len_ici.orr_range
     assert 0 < lo <= hi <= 1
+
+
+def test_broken_csv_names_the_line_and_field(tmp_path, data_copy):
+    path = data_copy / "mechanisms" / "edges.csv"
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("lenvatinib,NO-SUCH-NODE,inhibits,3,text:FGFR1-4,test edge\n")
+    n_lines = len(path.read_text(encoding="utf-8").splitlines())
+    with pytest.raises(CurationError, match=rf"edges.csv:{n_lines}.*'NO-SUCH-NODE' is not a node"):
+        build_store(tmp_path / "x.duckdb", data_dir=data_copy)
+
+
+def test_reference_out_of_range_in_a_study_is_rejected(tmp_path, data_copy):
+    path = data_copy / "studies" / "table1.yaml"
+    text = path.read_text(encoding="utf-8").replace("  ref: 76\n", "  ref: 760\n", 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CurationError, match=r"table1.yaml:\d+, record t1-r01-ref76, field 'ref'"):
+        build_store(tmp_path / "x.duckdb", data_dir=data_copy)

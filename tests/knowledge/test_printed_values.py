@@ -210,3 +210,69 @@ def test_table3_rows(row, name_part, direction, refs):
     assert b.row == row
     assert name_part in b.name
     assert (b.direction, b.refs) == (direction, refs)
+
+
+# --- Trials described in the text -------------------------------------------------------------------------
+
+def _study(study_id):
+    (study,) = [s for s in load_studies() if s.id == study_id]
+    return study
+
+
+def test_reflect_as_printed_in_the_text():
+    # "Lenvatinib (N=478) or Sorafenib (N=476) ... 954 ... median OS 13.6 months ... 12.3 months ... (HR 0.92)"
+    s = _study("reflect")
+    lenva, sora = s.arms
+    assert (s.n_total, lenva.n, sora.n) == (954, 478, 476)
+    assert (lenva.os_median.months, sora.os_median.months) == pytest.approx((13.6, 12.3), abs=MONTHS)
+    os_hr = next(c for c in s.comparisons if c.endpoint == "os")
+    assert os_hr.hr == 0.92
+    # MODELLING.md §1: investigator mRECIST 24.1% vs 9.2%; independent mRECIST 40.6% vs 12.4%;
+    # independent RECIST 1.1 18.8% vs 6.5% (Kudo et al., Lancet 2018).
+    def orr(arm, criteria, assessment):
+        return next(r.value for r in arm.orr if (r.criteria, r.assessment) == (criteria, assessment))
+    assert orr(lenva, "mRECIST", "investigator") == pytest.approx(0.241, abs=PRINTED_FRACTION)
+    assert orr(sora, "mRECIST", "independent") == pytest.approx(0.124, abs=PRINTED_FRACTION)
+    assert orr(lenva, "RECIST1.1", "independent") == pytest.approx(0.188, abs=PRINTED_FRACTION)
+
+
+def test_keynote524_as_printed_in_the_text():
+    # "According to mRECIST and RECIST v1.1, the objective response rates (ORR) were 46.0% and 36.0% ...
+    #  mPFS was 9.3 and 8.6 months, while the median overall survival (mOS) was 22 months"
+    (arm,) = _study("keynote-524").arms
+    assert _orr(arm, "mRECIST") == pytest.approx(0.46, abs=PRINTED_FRACTION)
+    assert _orr(arm, "RECIST1.1") == pytest.approx(0.36, abs=PRINTED_FRACTION)
+    assert arm.os_median.months == pytest.approx(22.0, abs=MONTHS)
+    assert _study("keynote-524").n_total == 104
+
+
+def test_leap002_as_printed_in_the_text():
+    # "21.2 months (95% CI: 19.0–23.6 months) ... 19.0 months (95% CI: 17.2–21.7 months) (HR: 0.84, p=0.023)
+    #  ... median PFS was 8.2 months (95% CI: 6.4–8.4 months) ... 8.0 months (95% CI: 6.3–8.2 months)"
+    s = _study("leap-002")
+    combo, mono = s.arms
+    assert (combo.os_median.months, combo.os_median.ci_lower, combo.os_median.ci_upper) == (21.2, 19.0, 23.6)
+    assert (mono.os_median.months, mono.os_median.ci_lower, mono.os_median.ci_upper) == (19.0, 17.2, 21.7)
+    assert (combo.pfs_median.months, combo.pfs_median.ci_lower, combo.pfs_median.ci_upper) == (8.2, 6.4, 8.4)
+    assert (mono.pfs_median.months, mono.pfs_median.ci_lower, mono.pfs_median.ci_upper) == (8.0, 6.3, 8.2)
+    os_hr = next(c for c in s.comparisons if c.endpoint == "os")
+    assert (os_hr.hr, os_hr.p) == (0.84, 0.023)
+    assert "placebo" in mono.regimen and "pembrolizumab" in combo.regimen
+
+
+def test_text_ref78_conversion_study():
+    # "conversion success rate of 55.4% (31/56) ... ORR according to mRECIST was 53.6% and 44.6% per RECIST 1.1
+    #  ... median PFS 8.9 months, and the median OS was 23.9 months ... R0 resection rate of 85.7%"
+    (arm,) = _study("text-ref78").arms
+    assert (_orr(arm, "mRECIST"), _orr(arm, "RECIST1.1")) == pytest.approx((0.536, 0.446), abs=PRINTED_FRACTION)
+    assert (arm.pfs_median.months, arm.os_median.months) == pytest.approx((8.9, 23.9), abs=MONTHS)
+    other = {o.name.lower(): o.value for o in arm.other}
+    assert any(v == pytest.approx(0.554, abs=PRINTED_FRACTION) for k, v in other.items() if "conversion" in k)
+    assert any(v == pytest.approx(0.857, abs=PRINTED_FRACTION) for k, v in other.items() if "r0" in k)
+
+
+def test_keynote394_os_as_printed():
+    # "The OS in the pembrolizumab group reached 14.6 months ... duration of response (DOR) was 23.9 months"
+    pembro = _study("keynote-394").arms[0]
+    assert pembro.os_median.months == pytest.approx(14.6, abs=MONTHS)
+    assert "pembrolizumab" in pembro.regimen

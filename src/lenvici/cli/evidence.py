@@ -94,3 +94,23 @@ def summary(db: DbOption = None, json_out: bool = typer.Option(False, "--json", 
         print_json([r.__dict__ for r in rows])
     else:
         typer.echo(format_summary(rows))
+
+
+@app.command()
+def notes(json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+          contains: Annotated[Optional[str], typer.Option(help="Only notes containing this text.")] = None) -> None:
+    """Curation notes: suspected errors of the review and judgement calls, per study and arm."""
+    from lenvici.knowledge import load_studies
+
+    with errors_to_exit():
+        rows = [{"study": s.id, "ref": s.ref, "source": s.where, "arm": arm, "note": note}
+                for s in load_studies()
+                for arm, texts in [(None, s.notes), *((a.label, a.notes) for a in s.arms)]
+                for note in texts
+                if contains is None or contains.lower() in note.lower()]
+    if json_out:
+        print_json(rows)
+        return
+    for r in rows:
+        where = f"{r['study']} [{r['ref']}]" + (f" / {r['arm']}" if r["arm"] else "")
+        typer.echo(f"{where}: {r['note']}")
