@@ -30,7 +30,11 @@ def draw_neighbourhood(graph: MechanismGraph, name: str, path: str | Path, radiu
     centre = graph.node(name).id
     sub = graph.subgraph(centre, radius)
     fig, ax = plt.subplots(figsize=(9, 7))
-    pos = nx.spring_layout(sub, seed=7, k=1.2 / max(1, len(sub)) ** 0.3)
+    others = [n for n in sub.nodes if n != centre]
+    if radius == 1:
+        pos = nx.shell_layout(sub, [[centre], others])  # the node in the middle, its neighbours around it
+    else:
+        pos = nx.spring_layout(sub, seed=7, k=1.2 / max(1, len(sub)) ** 0.3)
     colours = [_KIND_COLOURS.get(sub.nodes[n]["kind"], "#ffffff") for n in sub.nodes]
     sizes = [1600 if n == centre else 700 for n in sub.nodes]
     nx.draw_networkx_nodes(sub, pos, ax=ax, node_color=colours, node_size=sizes, edgecolors="#333333")
