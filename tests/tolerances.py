@@ -6,3 +6,60 @@ CONVERSION = 1e-12
 PRINTED_FRACTION = 1e-9
 #: Medians printed in months; days converted with 30.4375 are compared to 1e-9 months.
 MONTHS = 1e-9
+
+# --- meta-analysis against R's metafor (tests/evidence/meta/test_metafor_parity.py) ---------------
+#: escalc yi/vi are closed-form arithmetic on the same counts: only the order of float operations
+#: differs (observed worst: 2e-16).
+ESCALC_REL = 1e-9
+#: Pooled estimate, SE, z/t, p, CI, PI, QE, I², H², back-transformed values: the same algorithm on the same
+#: inputs, but metafor forms k×k matrices where we use a thin QR, so rounding differs (observed worst: 3e-9,
+#: for I² of order 1e-3 where τ² carries the rounding).
+META_REL = 1e-6
+#: Absolute floor below which two values count as equal zeros (τ² = 0 fits, p-values that underflow).
+META_ABS_ZERO = 1e-10
+#: τ² of the closed forms (DL, HE, HS, SJ, EE): one formula, no iteration.
+TAU2_CLOSED_ABS = 1e-9
+#: τ² of the iterative estimators (ML, REML, EB, PM) and Q-profile bounds: we replay metafor's Fisher-scoring
+#: and Brent steps exactly, so they stop at the same iterate; 1e-6 leaves room for a step that lands on
+#: the other side of a stopping test by rounding.
+TAU2_ITER_ABS = 1e-6
+#: Where metafor's default Fisher scoring fails, our safeguarded fallback solves the score equation exactly;
+#: the reference is metafor's refit with a damped step and threshold 1e-13 (``result_precise``).
+FALLBACK_PRECISE_REL = 1e-6
+#: Score values (ALBI, GNRI, ratios) against hand arithmetic from the published formula: only float rounding
+#: (log10, unit factors) separates them.
+SCORE_VALUE = 1e-9
+
+# --- cost-effectiveness against heemod and dampack (tests/economics/) ------------------------------
+#: heemod's exact DMHEE reproductions (tests/testthat/test_dmhee.R) print costs, life-years and QALYs with
+#: 7-10 significant digits; we run the same arithmetic (observed worst: 1e-9 relative, the digits heemod
+#: prints); the issue asks for 1e-6 relative.
+HEEMOD_PARITY_REL = 1e-6
+#: heemod's count and per-cycle value tables for the THR model are rounded to 8 decimals.
+HEEMOD_ROUNDED_8DP_ABS = 5e-9
+#: Two evaluation paths of the same arithmetic (vectorised over samples vs one sample at a time, tunnel
+#: expansion vs hand-expanded states, closed-form sums): only the order of float operations differs.
+SAME_ARITHMETIC_REL = 1e-10
+#: dampack's ICER example uses whole-number costs and effects: ICERs are exact ratios.
+ICER_EXAMPLE_REL = 1e-12
+#: Monte Carlo checks of the PSA distributions (200,000 draws): means within ~5 standard errors.
+MONTE_CARLO_MEAN_SE = 5.0
+
+# --- survival (tests/survival) -----------------------------------------------------------------
+#: Kaplan–Meier (estimate, Greenwood SE, CI limits, quantiles), log-rank (O, E, V, chi²) and Cox
+#: (coef, SE, HR limits, log-likelihoods, LR/Wald/score statistics) against R's survival package,
+#: absolute. The same formulas in double precision; R's JSON carries 15 significant digits and R's
+#: coxph stops Newton–Raphson within ~1e-9 of the maximum, so 1e-6 leaves room only for rounding.
+R_SURVIVAL = 1e-6
+#: lifelines' parametric maximum likelihood against an independent SciPy maximisation of the same
+#: log-likelihood: the maximised log-likelihoods, absolute (both optimisers stop on ~1e-10 gradients).
+MLE_LOGLIK = 1e-6
+#: ... and the parameter estimates, relative: near the maximum the log-likelihood is flat, so a
+#: 1e-10 difference in log-likelihood moves a weakly identified parameter by ~1e-5.
+MLE_PARAMETER = 1e-4
+#: Round trip simulate → KM curve + numbers at risk → Guyot reconstruction → refit: the issue's
+#: acceptance criteria (median in months, hazard ratio relative).
+ROUND_TRIP_MEDIAN_MONTHS = 0.5
+ROUND_TRIP_HR_RELATIVE = 0.05
+#: Identities that hold exactly in real arithmetic (one computation against another): rounding only.
+IDENTITY = 1e-9

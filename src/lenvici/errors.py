@@ -6,7 +6,7 @@ exit code 2, the REST API into HTTP 422 naming the field.
 
 from __future__ import annotations
 
-__all__ = ["LenviciError", "InputError", "CurationError", "ConvergenceWarning"]
+__all__ = ["LenviciError", "InputError", "CurationError", "ConvergenceWarning", "InputWarning"]
 
 
 class LenviciError(Exception):
@@ -50,3 +50,7 @@ class CurationError(LenviciError):
 
 class ConvergenceWarning(UserWarning):
     """An iterative algorithm stopped before meeting its convergence criterion."""
+
+
+class InputWarning(UserWarning):
+    """Input that is accepted but suspicious (e.g. a confidence interval asymmetric on the log scale)."""

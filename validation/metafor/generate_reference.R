@@ -166,11 +166,16 @@ ci_tau2 <- function(res, control = NULL) {
       I2_lb = r["I^2(%)", "ci.lb"], I2_ub = r["I^2(%)", "ci.ub"],
       H2_lb = r["H^2", "ci.lb"], H2_ub = r["H^2", "ci.ub"]
     ),
-    info = list(
-      error = NULL, warnings = if (length(ci$warnings)) arr(ci$warnings) else NULL,
-      lb_sign = ci$value$lb.sign, ub_sign = ci$value$ub.sign, ci_null = ci$value$ci.null,
-      tau2_max = if (is.null(control$tau2.max)) max(100, res$tau2 * 10) else control$tau2.max
-    )
+    info = {
+      # null unless the interval is not an ordinary two-sided root pair: "<" / ">" mark bounds
+      # pinned at tau2.min / tau2.max (metafor's confint: tau2.max = max(100, 10 * tau2))
+      lb <- ci$value$lb.sign; ub <- ci$value$ub.sign
+      if (nzchar(lb) || nzchar(ub) || length(ci$warnings)) {
+        list(lb_sign = lb, ub_sign = ub, ci_null = ci$value$ci.null,
+          tau2_max = if (is.null(control$tau2.max)) max(100, res$tau2 * 10) else control$tau2.max,
+          warnings = if (length(ci$warnings)) arr(ci$warnings) else NULL)
+      } else NULL
+    }
   )
 }
 
@@ -229,9 +234,9 @@ make_case <- function(dsname, ds, measure, method, test, control = NULL, suffix 
   if (method != "EE") {
     tc <- ci_tau2(res)
     case["tau2_ci"] <- list(tc$ci)
-    case$tau2_ci_info <- tc$info
+    case["tau2_ci_info"] <- list(tc$info)
     tcp <- ci_tau2(res, control = list(tol = 1e-13))
-    case["tau2_ci_precise"] <- list(tcp$ci)
+    case["tau2_ci_precise"] <- list(if (is.null(tcp$ci)) NULL else tcp$ci[c("tau2_lb", "tau2_ub")])
   }
   if (!is.null(PRECISE_CONTROL[[method]])) {
     pargs <- args
@@ -239,14 +244,9 @@ make_case <- function(dsname, ds, measure, method, test, control = NULL, suffix 
     pf <- capture(do.call(rma, pargs))
     if (is.null(pf$error)) {
       pr <- predict(pf$value)
-      case$result_precise <- list(
-        control = pargs$control,
-        tau2 = pf$value$tau2, estimate = c(pf$value$beta)[1], se = pf$value$se[1],
-        ci_lb = pf$value$ci.lb[1], ci_ub = pf$value$ci.ub[1], pi_lb = pr$pi.lb[1], pi_ub = pr$pi.ub[1],
-        I2 = pf$value$I2, H2 = pf$value$H2
-      )
+      case$result_precise <- list(tau2 = pf$value$tau2, estimate = c(pf$value$beta)[1], se = pf$value$se[1])
     } else {
-      case$result_precise <- list(control = pargs$control, error = pf$error)
+      case$result_precise <- list(error = pf$error)
     }
   }
   case$converged <- TRUE
@@ -293,13 +293,17 @@ add_ds("handmade_prop_zero", "proportion",
        ni = c(15, 40, 22, 60, 18, 80, 9, 35, 9, 12, 20, 70)),
   "constructed by hand for this file: proportions with xi == 0 (4 studies) and xi == ni (2 studies)")
 
+add_ds("edge_identical_yi", "generic",
+  list(yi = c(0.5, 0.5, 0.5, 0.5), vi = c(0.1, 0.2, 0.05, 0.4)),
+  "constructed by hand for this file: identical yi (QE = 0): tau2 = 0 for every estimator, knha s2w = 0 so se = 0 and zval = Inf")
+
 bcg_rr <- escalc("RR", ai = bcg$tpos, bi = bcg$tneg, ci = bcg$cpos, di = bcg$cneg)
 add_ds("bcg_logrr", "generic",
   list(yi = as.numeric(bcg_rr$yi), vi = as.numeric(bcg_rr$vi)),
   "metafor dat.bcg as generic (yi, vi) via escalc(measure='RR', ai=tpos, bi=tneg, ci=cpos, di=cneg)")
 
 # Random data sets: 20 per family. Pattern per index i (1..20):
-KS <- c(2, 3, 5, 10, 20, 50, 100, 200, 4, 7, 15, 30, 3, 5, 10, 20, 8, 12, 25, 40)
+KS <- c(2, 3, 5, 10, 20, 50, 100, 200, 4, 7, 12, 16, 3, 5, 10, 12, 8, 9, 6, 8)
 TAU2 <- c(0, 0.05, 0.3, 1.5, 0, 0.2, 0.8, 3, 0, 0.1, 0.5, 2, 0, 0.3, 1, 4, 0, 0.15, 0.6, 2.5)
 NSIZE <- rep(c("small", "moderate", "large"), length.out = 20)
 NRANGE <- list(small = c(4, 25), moderate = c(20, 150), large = c(100, 1500))
@@ -402,19 +406,17 @@ retry_controls <- list(
   list(stepadj = 0.1, maxiter = 5000)
 )
 n_retry_ok <- 0
-for (j in seq_along(nc_found)) {
-  dsname <- sprintf("nonconv_%02d", j)
-  ds <- datasets[[dsname]]
-  for (test in TESTS) {
-    for (method in nc_found[[j]]$failing) {
-      for (ctl in retry_controls) {
-        suffix <- sprintf("/stepadj%g_maxiter%d", ctl$stepadj, ctl$maxiter)
-        cs <- make_case(dsname, ds, "GEN", method, test, control = ctl, suffix = suffix)
-        cases[[length(cases) + 1]] <- cs
-        if (is.null(cs$error)) { n_retry_ok <- n_retry_ok + 1; break }
-      }
-    }
+n_retry_fail <- 0
+failed <- Filter(function(cs) !is.null(cs$error) && grepl("did not converge", cs$error), cases)
+for (cs0 in failed) {
+  ds <- datasets[[cs0$dataset]]
+  for (ctl in retry_controls) {
+    suffix <- sprintf("/stepadj%g_maxiter%d", ctl$stepadj, ctl$maxiter)
+    cs <- make_case(cs0$dataset, ds, cs0$measure, cs0$method, cs0$test, control = ctl, suffix = suffix)
+    cases[[length(cases) + 1]] <- cs
+    if (is.null(cs$error)) { n_retry_ok <- n_retry_ok + 1; break }
   }
+  if (!is.null(cs$error)) n_retry_fail <- n_retry_fail + 1
 }
 
 # --------------------------------------------------------------------------------------------
@@ -540,7 +542,7 @@ out <- list(
     metadat = as.character(packageVersion("metadat")),
     rng = arr(RNGkind()),
     nonconvergence_search = list(found = length(nc_found), seeds_scanned = nc_scanned,
-      retries_converged = n_retry_ok)
+      default_failures = length(failed), retries_converged = n_retry_ok, retries_still_failing = n_retry_fail)
   ),
   datasets = ds_out,
   cases = cases,
