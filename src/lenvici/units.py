@@ -95,6 +95,11 @@ ANALYTES: dict[str, Analyte] = {
         Analyte("age", "a", {"a": 1.0}, 0.0, 120.0),
         Analyte("diameter", "mm", {"mm": 1.0, "cm": 10.0}, 0.0, 500.0),
         Analyte("inr", "1", {"1": 1.0}, 0.5, 15.0, dimensionless=True),
+        # Body composition (nutrition scores): L3 skeletal muscle area on CT, handgrip strength and the
+        # bioelectrical-impedance skeletal muscle index, as the JSH sarcopenia criteria use them.
+        Analyte("muscle_area", "cm2", {"cm2": 1.0, "mm2": 0.01}, 10.0, 700.0),
+        Analyte("grip_strength", "kg", {"kg": 1.0}, 0.0, 150.0),
+        Analyte("bia_smi", "kg/m2", {"kg/m2": 1.0}, 1.0, 25.0),
     )
 }
 
@@ -115,6 +120,8 @@ _SYNONYMS = {
     "cm": "cm", "m": "m", "mm": "mm", "in": "[in_i]", "[in_i]": "[in_i]",
     "a": "a", "y": "a", "yr": "a", "year": "a", "years": "a",
     "1": "1", "": "1",
+    "cm2": "cm2", "cm^2": "cm2", "cm²": "cm2", "mm2": "mm2", "mm^2": "mm2", "mm²": "mm2",
+    "kg/m2": "kg/m2", "kg/m^2": "kg/m2", "kg/m²": "kg/m2",
 }
 
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
@@ -213,7 +220,7 @@ def to_canonical(quantity: str | Quantity | float | int, field: str) -> float:
     if not analyte.low <= value <= analyte.high:
         raise InputError(
             f"{field!r} = {q} is outside the physiological range "
-            f"[{analyte.low:g}, {analyte.high:g}] {analyte.canonical}",
+            f"[{analyte.low:g}, {analyte.high:g}] {analyte.canonical} (accepted units: {', '.join(analyte.accepted)})",
             field,
         )
     return value

@@ -7,6 +7,7 @@ import typer
 from lenvici import __version__
 from lenvici.cli import evidence, knowledge
 from lenvici.cli.demo import demo
+from lenvici.cli.score import score
 
 __all__ = ["app", "main"]
 
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(knowledge.app, name="knowledge")
 app.command()(demo)
+app.command()(score)
 
 
 @app.command()
