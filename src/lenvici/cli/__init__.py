@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from lenvici import __version__
-from lenvici.cli import cea, dose, evidence, knowledge
+from lenvici.cli import cea, dose, evidence, knowledge, response
 from lenvici.cli.demo import demo
 from lenvici.cli.score import score
 
@@ -22,6 +22,7 @@ app.add_typer(evidence.app, name="evidence")
 app.add_typer(knowledge.app, name="knowledge")
 app.add_typer(dose.app, name="dose")
 app.add_typer(cea.app, name="cea")
+app.add_typer(response.app, name="response")
 app.command()(demo)
 app.command()(score)
 
