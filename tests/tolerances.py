@@ -63,3 +63,34 @@ ROUND_TRIP_MEDIAN_MONTHS = 0.5
 ROUND_TRIP_HR_RELATIVE = 0.05
 #: Identities that hold exactly in real arithmetic (one computation against another): rounding only.
 IDENTITY = 1e-9
+
+# --- diagnostics, bias tests, permutation tests and the GLMM against metafor -----------------------------
+# (tests/evidence/meta/test_diagnostics.py, test_bias.py, test_permutation.py, test_glmm.py)
+#: leave1out, cumul, influence, rstandard/rstudent, regtest, ranktest and trimfill: the same closed forms and
+#: the same Fisher-scoring steps as metafor on the same data, so only rounding separates them (observed worst:
+#: 2e-13, for DFFITS and Cook's distance, where β̂ − β̂₍₋ᵢ₎ cancels); the issue asks for 1e-6 relative.
+DIAGNOSTIC_REL = 1e-6
+#: A batched path (rma_many, the stacked meta-regression fits) against separate rma fits of the same data:
+#: the same steps in another order of float operations (observed worst: 1e-13).
+BATCH_VS_LOOP_REL = 1e-9
+#: Exact permutation p-values are ratios of counts: equal when every permuted fit falls on the same side of
+#: |z_obs| − comptol as metafor's (observed: identical), so only the division's rounding is allowed.
+PERMUTATION_P_ABS = 1e-12
+#: The sorted exact permutation distribution of QM against metafor's: the same fits (observed worst 5e-10
+#: relative, an ML fit whose Fisher scoring stops at the 1e-5 threshold).
+PERMUTATION_DIST_REL = 1e-6
+#: GLMM against the main fixture's rma.glmm (lme4::glmer, nAGQ = 7 as metafor passes it): glmer's default
+#: optimiser stops early, while we maximise the same approximate likelihood to ~1e-10 (observed: estimate
+#: 3e-6, SE 5e-6, τ² 1e-5 relative; the p-value 5e-5, as p ≈ 2e-6 magnifies the z difference ~ z²-fold).
+GLMM_FIXTURE_REL = 1e-4
+#: GLMM against glmer refitted with nloptwrap at tolerances ~1e-14 (metafor_diagnostics_extra.json): the
+#: optimum agrees to 3e-8 (estimate) and 1.3e-7 (τ², Laplace), so 1e-6 on estimate, τ², I², H².
+GLMM_TIGHT_PARAM_REL = 1e-6
+#: ... while the SE (and with it z and the CI) rests on lme4's finite-difference Hessian (step 1e-4), which
+#: is ~2e-6 off for the Laplace fit (ours is Richardson-extrapolated, ~1e-8).
+GLMM_TIGHT_SE_REL = 1e-5
+#: ... and the p-value, whose relative error is about z² times that of z (p ≈ 2e-6 here).
+GLMM_TIGHT_PVAL_REL = 1e-4
+#: The GLMM's heterogeneity tests: glm's IRLS replayed step for step, closed-form Wald statistic (observed
+#: 6e-16).
+GLMM_QE_REL = 1e-9
