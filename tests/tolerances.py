@@ -94,3 +94,22 @@ GLMM_TIGHT_PVAL_REL = 1e-4
 #: The GLMM's heterogeneity tests: glm's IRLS replayed step for step, closed-form Wald statistic (observed
 #: 6e-16).
 GLMM_QE_REL = 1e-9
+
+# --- pharmacokinetics (tests/sim/pk) -------------------------------------------------------------------------
+#: Exact PK solutions (eigen/matrix exponential) against scipy's DOP853 at rtol 1e-13 on the same ODEs, integrated
+#: piecewise between events: the issue asks for 1e-8 relative (observed worst: ~1e-11).
+PK_ANALYTIC_VS_ODE_REL = 1e-8
+#: The two exact solvers (modal eigen-solution and matrix exponential) on the same model: rounding only
+#: (observed worst: 2e-15 of the peak).
+PK_SOLVER_CROSS_REL = 1e-10
+#: Mass balance (dosed = in the body + eliminated, with elimination integrated independently): rounding only.
+PK_MASS_BALANCE_REL = 1e-9
+#: Exponential midpoint rule for a time-varying clearance with 0.25-day steps against DOP853: second order, the
+#: clearance changes over ~60 days (observed: 3e-7).
+PK_MIDPOINT_REL = 1e-5
+#: Published simulated values printed to 3 significant figures (Tamai 2017): half a unit in the third digit is
+#: up to 0.35%; 1e-2 leaves room for the rounding of the transcribed parameters.
+PK_PUBLISHED_SIMULATION_REL = 1e-2
+#: A typical-patient prediction against a label's population geometric mean (CV 20-55%) from a later analysis of
+#: a different, larger population: 15% relative.
+PK_LABEL_POPULATION_REL = 0.15

@@ -175,6 +175,14 @@ class MetaResult:
         """metafor's name for the estimate."""
         return self.estimate
 
+    def plot(self, data, kind: str = "forest", path=None, **options):
+        """Draw ``data`` (the fitted :class:`~lenvici.evidence.meta.effects.EffectSizes`) with this fit:
+        ``kind`` is ``forest``, ``funnel`` or ``baujat`` (:mod:`lenvici.evidence.meta.plots`). Returns the
+        matplotlib figure, saved to ``path`` (SVG/PNG/PDF by suffix) when given."""
+        from lenvici.evidence.meta import plots
+
+        return plots.plot(kind, data, self, path=path, **options)
+
     def to_dict(self) -> dict:
         """All fields as plain Python values (nested dataclasses as dicts)."""
         return asdict(self)
@@ -326,6 +334,13 @@ class SubgroupResult:
     method: str
     test: str
     model: MetaRegResult
+
+    def plot(self, data, groups, path=None, **options):
+        """Forest plot of ``data`` in subgroup blocks (``groups``: each study's label), with each subgroup's
+        diamond and prediction interval and the test for subgroup differences."""
+        from lenvici.evidence.meta import plots
+
+        return plots.forest(data, self, groups=groups, path=path, **options)
 
     def summary(self) -> list[dict]:
         rows = [{"group": g, "k": r.k, "estimate": r.estimate, "se": r.se, "ci_lb": r.ci_lb, "ci_ub": r.ci_ub,

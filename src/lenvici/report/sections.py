@@ -1,0 +1,115 @@
+"""The report's sections, each built from the public library API (no science here)."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import yaml
+
+from lenvici.report.page import Section, figure_html, table_html
+
+__all__ = ["evidence_section", "pooled_section", "patient_section", "economics_section"]
+
+
+def _pct(x):
+    return None if x is None else f"{100 * x:.1f}%"
+
+
+def _range(r, fmt):
+    if r is None:
+        return None
+    return fmt(r[0]) if r[0] == r[1] else f"{fmt(r[0])}–{fmt(r[1])}"
+
+
+def evidence_section(db_path: Path) -> Section:
+    """The curated studies per regimen class (counts and ranges), from the evidence store."""
+    from lenvici.evidence import summarise_by_class
+
+    rows = summarise_by_class(db_path)
+    table = table_html(
+        ["Regimen class", "Studies", "Arms", "ORR range (arms)", "Median PFS, months (arms)",
+         "Median OS, months (arms)"],
+        [(r.regimen_class, r.n_studies, r.n_arms, f"{_range(r.orr_range, _pct) or '–'} ({r.orr_arms})",
+          f"{_range(r.pfs_median_range, lambda v: f'{v:.1f}') or '–'} ({r.pfs_arms})",
+          f"{_range(r.os_median_range, lambda v: f'{v:.1f}') or '–'} ({r.os_arms})"
+          + (f" + {r.os_not_reached} not reached" if r.os_not_reached else "")) for r in rows])
+    note = ('<p class="note">Every arm of the review\'s Tables 1–2 and of the trials its text describes; '
+            "values as printed, with provenance in the evidence store (<code>lenvici evidence studies --json</code>). "
+            "Regimen classes follow one rule (<code>lenvici.knowledge.regimen</code>).</p>")
+    return Section("evidence", "Evidence from the review", note + table)
+
+
+def pooled_section(db_path: Path) -> Section:
+    """Random-effects pooled ORR and medians per regimen class, and a two-class comparison, with forests."""
+    from lenvici.evidence.pooling import pool_evidence
+
+    parts = []
+    for endpoint in ("orr", "os_median"):
+        pool = pool_evidence(endpoint, db_path=db_path)
+        rows = [(r["group"], r["k"], r["excluded"], r["estimate"], r["ci_lb"], r["ci_ub"], r["I2"])
+                for r in pool.summary() if r["estimate"] is not None]
+        parts.append(f"<h3>{html.escape(endpoint.upper().replace('_', ' '))} by regimen class</h3>")
+        parts.append(table_html(["Class", "k", "Excluded", "Pooled", "CI low", "CI high", "I² %"], rows))
+        parts.append(f'<p class="note">{html.escape(pool.estimator)}; CI: {html.escape(pool.ci_method)}; '
+                     f"PI: {html.escape(pool.pi_method)}; I²: {html.escape(pool.i2_definition)}.</p>")
+        if endpoint == "orr":
+            parts.append(figure_html(pool.plot(), "Pooled objective response rate by regimen class "
+                                                  "(random effects, logit scale, back-transformed)."))
+    # Table 2 prints no arm sizes: the comparison needs the equal-arms assumption, and says so.
+    comparison = pool_evidence("orr", compare=("TACE+LEN+ICI", "TACE+LEN"), assume_equal_arms=True,
+                               db_path=db_path)
+    group = comparison.groups[0]
+    if group.result is not None:
+        t = group.result.transformed
+        parts.append(f"<h3>TACE+LEN+ICI vs TACE+LEN, ORR (odds ratio)</h3><p>k = {group.k}: OR "
+                     f"{t.estimate:.2f} (95% CI {t.ci_lb:.2f}–{t.ci_ub:.2f}), I² = {group.result.I2:.1f}%. "
+                     "<b>Assumption:</b> the review's Table 2 gives no arm sizes, so each study's total is split "
+                     "equally between its arms; a sensitivity analysis, not a randomised comparison.</p>")
+        parts.append(figure_html(comparison.plot(), "ORR, TACE + lenvatinib + ICI vs TACE + lenvatinib "
+                                                    "(equal-arms assumption)."))
+    return Section("pooled", "Pooled analyses", "".join(parts))
+
+
+def patient_section(patient_file: Path) -> Section:
+    """Every available score that applies to the example patient, its BCLC stage and lenvatinib dose."""
+    from lenvici.clinical.dosing import lenvatinib_dose
+    from lenvici.clinical.scores import list_scores
+    from lenvici.clinical.scores._evaluate import evaluate_score
+
+    doc = yaml.safe_load(patient_file.read_text(encoding="utf-8"))
+    inputs = doc["inputs"]
+    rows = []
+    for spec in list_scores():
+        if spec.status != "available" or not set(spec.inputs) <= set(inputs):
+            continue
+        result = evaluate_score(spec.name, {k: inputs[k] for k in (*spec.inputs, *spec.optional) if k in inputs})
+        value = None if result.value is None else round(result.value, 3)
+        rows.append((spec.name, value, result.category, result.source.split(".")[0]))
+    dose = lenvatinib_dose(inputs["weight"])
+    body = (f"<p>{html.escape(doc['description'])}.</p>"
+            + table_html(["Score", "Value", "Category", "Source (first author)"], rows)
+            + f"<p>Lenvatinib starting dose: <b>{dose.dose_mg:g} mg {html.escape(dose.schedule)}</b> — "
+              f"{html.escape(dose.rationale)}.</p>")
+    return Section("patient", "An example patient", body)
+
+
+def economics_section(model_files: list[Path], psa_n: int, seed: int) -> Section:
+    """Deterministic results, the ICER table and, with PSA, the CEAC of each model file."""
+    from lenvici.economics.cea import run_model, run_psa
+    from lenvici.economics.model import load_model
+
+    parts = []
+    for path in model_files:
+        model = load_model(path)
+        result = run_model(model)
+        doc = result.to_json()
+        parts.append(f"<h3>{html.escape(doc.get('model') or path.stem)}</h3>")
+        parts.append(table_html(["Strategy", "Cost", "QALY", "Life-years"],
+                                [(s["name"], s["cost"], s["qaly"], s["ly"]) for s in doc["strategies"]]))
+        parts.append(table_html(["Strategy", "ICER", "Status"],
+                                [(i["strategy"], i["icer"], i["status"]) for i in doc["icers"]]))
+        if psa_n:
+            psa = run_psa(model, psa_n, seed=seed)
+            parts.append(figure_html(psa.plot("ceac"), f"Cost-effectiveness acceptability curve ({psa_n} PSA draws)."))
+    return Section("economics", "Cost-effectiveness", "".join(parts))
