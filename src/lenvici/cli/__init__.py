@@ -8,6 +8,7 @@ from lenvici import __version__
 from lenvici.cli import cea, dose, evidence, knowledge, meta, response, survival
 from lenvici.cli.demo import demo
 from lenvici.cli.score import score
+from lenvici.cli.serve import serve
 
 __all__ = ["app", "main"]
 
@@ -27,6 +28,7 @@ app.add_typer(response.app, name="response")
 app.add_typer(survival.app, name="survival")
 app.command()(demo)
 app.command()(score)
+app.command()(serve)
 
 
 @app.command()

@@ -6,7 +6,6 @@ the statistics live there (STYLE §8).
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -22,38 +21,10 @@ _ENDPOINTS_HELP = "orr, dcr, trae_grade3, pfs_median or os_median"
 _PLOT_HELP = "Write a {} plot (.svg, .png or .pdf by the suffix)."
 _DB_HELP = "Store path (default: $LENVICI_DB or the user data dir)."
 
-__all__ = ["app", "pool_document"]
+__all__ = ["app"]
 
 app = typer.Typer(help="Meta-analysis with metafor's definitions: a study table, or the review's curated evidence.",
                   no_args_is_help=True)
-
-_OUTPUT = ("k", "measure", "method", "test", "level", "estimate", "se", "zval", "pval", "ci_lb", "ci_ub",
-           "pi_lb", "pi_ub", "tau2", "se_tau2", "I2", "H2", "QE", "QEp", "ddf", "converged", "n_iter",
-           "fallback", "ci_method", "pi_method", "i2_definition")
-
-
-def _finite(x):
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
-
-
-def pool_document(res, study: tuple[str, ...] | None = None) -> dict:
-    """The JSON document of ``meta pool`` for a :class:`~lenvici.evidence.meta.MetaResult`: metafor's names,
-    ``transformed`` on the natural scale."""
-    doc = {name: _finite(getattr(res, name)) for name in _OUTPUT}
-    t = res.transformed
-    doc["transformed"] = None if t is None else {
-        "transformation": t.transformation, "estimate": _finite(t.estimate), "ci_lb": _finite(t.ci_lb),
-        "ci_ub": _finite(t.ci_ub), "pi_lb": _finite(t.pi_lb), "pi_ub": _finite(t.pi_ub)}
-    doc["tau2_ci"] = None if res.tau2_ci is None else {
-        k: _finite(v) for k, v in (("level", res.tau2_ci.level), ("tau2_lb", res.tau2_ci.tau2_lb),
-                                   ("tau2_ub", res.tau2_ci.tau2_ub), ("I2_lb", res.tau2_ci.I2_lb),
-                                   ("I2_ub", res.tau2_ci.I2_ub), ("method", res.tau2_ci.method))}
-    doc["study"] = list(study) if study else None
-    doc["warnings"] = list(res.warnings)
-    return doc
-
 
 @app.command()
 def pool(
@@ -80,7 +51,7 @@ def pool(
             if path is not None:
                 draw(es, res, path=path)
     if json_out:
-        print_json(pool_document(res, es.study))
+        print_json(res.to_json(es.study))
     else:
         typer.echo(repr(res))
 

@@ -172,3 +172,10 @@ def test_effect_sizes_input_cannot_take_vi_too():
     es = proportion([3, 4], [20, 30])
     with pytest.raises(InputError):
         rma(es, [0.1, 0.1])
+
+
+def test_outcomes_too_extreme_for_double_precision_are_an_input_error():
+    # Σ yi²/vi = 2 × (1e308)² / 1e-308 overflows: no estimator can fit this; found by the API fuzz.
+    with pytest.raises(InputError, match="too extreme") as info:
+        rma([1e308, -1e308], [1e-308, 1e-308], method="REML")
+    assert info.value.field == "vi"

@@ -17,6 +17,7 @@ __all__ = [
     "check_positive",
     "check_level",
     "check_choice",
+    "check_representable",
 ]
 
 
@@ -92,3 +93,18 @@ def check_choice(value, field: str, allowed) -> str:
     if not isinstance(value, str) or value not in allowed:
         raise InputError(f"{field!r} must be one of {', '.join(allowed)}; got {value!r}", field)
     return value
+
+
+def check_representable(yi: np.ndarray, vi: np.ndarray) -> None:
+    """The weighted sums a fit needs (Σ 1/vi, Σ yi²/vi) must be finite in double precision.
+
+    Outcomes or variances so extreme that these overflow (e.g. yi = 1e308 with vi = 1e-308) cannot be
+    fitted by any estimator; they are an input error, not a numerical failure to report later.
+    """
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        weights = 1.0 / vi
+        total = np.sum(weights)
+        weighted = np.sum(weights * yi * yi)
+    if not (np.isfinite(total) and np.isfinite(weighted)):
+        raise InputError("'vi' and 'yi' are too extreme to fit in double precision (the inverse-variance "
+                         "weighted sums overflow); rescale the outcomes or check the variances", "vi")

@@ -37,7 +37,14 @@ from scipy.stats import chi2, f as f_dist, norm, t as t_dist
 
 from lenvici.errors import InputError
 from lenvici.evidence.meta._linalg import project
-from lenvici.evidence.meta._validate import as_vector, check_choice, check_level, check_positive, same_length
+from lenvici.evidence.meta._validate import (
+    as_vector,
+    check_choice,
+    check_level,
+    check_positive,
+    check_representable,
+    same_length,
+)
 from lenvici.evidence.meta.effects import EffectSizes
 from lenvici.evidence.meta.heterogeneity import i2_h2, q_test, qprofile
 from lenvici.evidence.meta.result import MetaRegResult, MetaResult, Tau2CI, Transformed
@@ -253,6 +260,7 @@ def rma(yi, vi=None, *, sei=None, measure: str | None = None, ni=None, method: s
     (0.3231, 0.01981)
     """
     y, v, measure, n = _inputs(yi, vi, sei, measure, ni)
+    check_representable(y, v)
     if not isinstance(method, str):
         raise InputError(f"'method' must be one of {', '.join(METHODS)}; got {method!r}", "method")
     method = _ALIASES.get(method.upper(), method.upper())

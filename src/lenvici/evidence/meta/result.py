@@ -17,6 +17,19 @@ __all__ = ["Tau2CI", "Transformed", "Prediction", "MetaResult", "MetaRegResult",
            "BatchResult"]
 
 
+#: The scalar fields of ``MetaResult.to_json``, in metafor's names (DESIGN §4 ``meta pool``).
+_JSON_FIELDS = ("k", "measure", "method", "test", "level", "estimate", "se", "zval", "pval", "ci_lb", "ci_ub",
+                "pi_lb", "pi_ub", "tau2", "se_tau2", "I2", "H2", "QE", "QEp", "ddf", "converged", "n_iter",
+                "fallback", "ci_method", "pi_method", "i2_definition")
+
+
+def _finite(x):
+    """``None`` for NaN and infinities (JSON has neither), the value otherwise."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
 def _fmt(x, digits: int = 4) -> str:
     if x is None:
         return "—"
@@ -186,6 +199,22 @@ class MetaResult:
     def to_dict(self) -> dict:
         """All fields as plain Python values (nested dataclasses as dicts)."""
         return asdict(self)
+
+    def to_json(self, study: tuple[str, ...] | None = None) -> dict:
+        """The JSON document of ``lenvici meta pool`` (DESIGN §4): metafor's names, ``transformed`` on the
+        natural scale, the Q-profile CI of τ², and non-finite numbers as ``None``."""
+        doc = {name: _finite(getattr(self, name)) for name in _JSON_FIELDS}
+        t = self.transformed
+        doc["transformed"] = None if t is None else {
+            "transformation": t.transformation, "estimate": _finite(t.estimate), "ci_lb": _finite(t.ci_lb),
+            "ci_ub": _finite(t.ci_ub), "pi_lb": _finite(t.pi_lb), "pi_ub": _finite(t.pi_ub)}
+        c = self.tau2_ci
+        doc["tau2_ci"] = None if c is None else {
+            "level": _finite(c.level), "tau2_lb": _finite(c.tau2_lb), "tau2_ub": _finite(c.tau2_ub),
+            "I2_lb": _finite(c.I2_lb), "I2_ub": _finite(c.I2_ub), "method": c.method}
+        doc["study"] = list(study) if study else None
+        doc["warnings"] = list(self.warnings)
+        return doc
 
     def summary(self) -> list[dict]:
         """Rows: the pooled estimate, the prediction interval, heterogeneity, and the back-transform."""
