@@ -2,9 +2,9 @@
 
 Models are data: a YAML file validated by :func:`load_model` (see ``examples/economics/``). The base case
 runs with :func:`run_model`, the probabilistic analysis with :func:`run_psa` (vectorised across samples),
-the one-way analysis with :func:`run_dsa`. Conventions follow heemod (state-membership correction,
-discounting) and dampack (ICERs, CEAC, EVPI), and reproduce heemod's exact reproductions of the
-Briggs, Claxton & Sculpher (2006) textbook models.
+the one-way analysis with :func:`run_dsa` and a price threshold with :func:`price_threshold`. Conventions
+follow heemod (state-membership correction, discounting) and dampack (ICERs, CEAC, EVPI), and reproduce
+heemod's exact reproductions of the Briggs, Claxton & Sculpher (2006) textbook models.
 """
 
 from lenvici.economics.cea import default_wtp, draw_parameters, run_model, run_psa
@@ -19,6 +19,7 @@ from lenvici.economics.model import Model, load_model
 from lenvici.economics.psa import Distribution, make_distribution
 from lenvici.economics.psm import partition
 from lenvici.economics.results import CEAResult, PSAResult
+from lenvici.economics.threshold import ThresholdResult, price_threshold
 
 __all__ = [
     "default_wtp",
@@ -49,4 +50,6 @@ __all__ = [
     "partition",
     "CEAResult",
     "PSAResult",
+    "ThresholdResult",
+    "price_threshold",
 ]
