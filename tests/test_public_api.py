@@ -5,7 +5,7 @@ import inspect
 
 import pytest
 
-PACKAGES = ["lenvici.knowledge", "lenvici.evidence", "lenvici.evidence.meta", "lenvici.clinical.staging", "lenvici.clinical.dosing", "lenvici.economics", "lenvici.clinical.response", "lenvici.survival", "lenvici.units", "lenvici.errors", "lenvici.provenance"]
+PACKAGES = ["lenvici.sim.model", "lenvici.sim.solver", "lenvici.sim.pretreatment", "lenvici.knowledge", "lenvici.evidence", "lenvici.evidence.meta", "lenvici.clinical.staging", "lenvici.clinical.dosing", "lenvici.economics", "lenvici.clinical.response", "lenvici.survival", "lenvici.units", "lenvici.errors", "lenvici.provenance"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

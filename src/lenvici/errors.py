@@ -6,7 +6,7 @@ exit code 2, the REST API into HTTP 422 naming the field.
 
 from __future__ import annotations
 
-__all__ = ["LenviciError", "InputError", "CurationError", "ConvergenceWarning", "InputWarning"]
+__all__ = ["LenviciError", "InputError", "CurationError", "ConvergenceWarning", "InputWarning", "SimulationError"]
 
 
 class LenviciError(Exception):
@@ -54,3 +54,7 @@ class ConvergenceWarning(UserWarning):
 
 class InputWarning(UserWarning):
     """Input that is accepted but suspicious (e.g. a confidence interval asymmetric on the log scale)."""
+
+
+class SimulationError(LenviciError):
+    """A batched simulation asked to raise (``throw=True``) found patients whose integration failed."""
