@@ -112,4 +112,8 @@ def economics_section(model_files: list[Path], psa_n: int, seed: int) -> Section
         if psa_n:
             psa = run_psa(model, psa_n, seed=seed)
             parts.append(figure_html(psa.plot("ceac"), f"Cost-effectiveness acceptability curve ({psa_n} PSA draws)."))
-    return Section("economics", "Cost-effectiveness", "".join(parts))
+    caveat = ('<p class="note">Each model input carries a source or is tagged <i>assumption</i>, <i>calibrated</i> '
+              "(solved backwards from a published total) or <i>placeholder</i> in its YAML file. Published versus "
+              "reproduced results, misses included (the China ICERs are about 8.6× the published ones: the "
+              "inputs of that Markov model were not accessible), are tabulated in docs/economics-hcc.md.</p>")
+    return Section("economics", "Cost-effectiveness", caveat + "".join(parts))
