@@ -37,15 +37,8 @@ from scipy.stats import chi2, f as f_dist, norm, t as t_dist
 
 from lenvici.errors import InputError
 from lenvici.evidence.meta._linalg import project
-from lenvici.evidence.meta._validate import (
-    as_vector,
-    check_choice,
-    check_level,
-    check_positive,
-    check_representable,
-    same_length,
-)
-from lenvici.evidence.meta.effects import EffectSizes
+from lenvici.evidence.meta._validate import check_choice, check_level, check_representable
+from lenvici.evidence.meta.effects import EffectSizes, generic
 from lenvici.evidence.meta.heterogeneity import i2_h2, q_test, qprofile
 from lenvici.evidence.meta.result import MetaRegResult, MetaResult, Tau2CI, Transformed
 from lenvici.evidence.meta.tau2 import METHODS, Control, Tau2Fit, estimate_tau2
@@ -72,27 +65,15 @@ def _warn(messages: list[str], text: str, category=UserWarning) -> None:
 
 
 def _inputs(yi, vi, sei, measure, ni):
+    """Outcomes, variances, measure and sample sizes from EffectSizes or bare arrays (via ``generic``)."""
     if isinstance(yi, EffectSizes):
         if vi is not None or sei is not None:
             raise InputError("give 'vi'/'sei' only with bare outcomes, not with EffectSizes", "vi")
         es = yi
-        return (np.asarray(es.yi, float), np.asarray(es.vi, float), measure or es.measure,
-                None if es.ni is None else np.asarray(es.ni, float))
-    y = as_vector(yi, "yi")
-    if (vi is None) == (sei is None):
-        raise InputError("give exactly one of 'vi' (sampling variances) and 'sei' (standard errors)", "vi")
-    if vi is not None:
-        v = check_positive(as_vector(vi, "vi"), "vi")
-        same_length(yi=y, vi=v)
     else:
-        s = check_positive(as_vector(sei, "sei"), "sei")
-        same_length(yi=y, sei=s)
-        v = s * s
-    n = None
-    if ni is not None:
-        n = check_positive(as_vector(ni, "ni"), "ni")
-        same_length(yi=y, ni=n)
-    return y, v, measure or "GEN", n
+        es = generic(yi, vi, sei=sei, measure=measure or "GEN", ni=ni)
+    return (np.asarray(es.yi, float), np.asarray(es.vi, float), measure or es.measure,
+            None if es.ni is None else np.asarray(es.ni, float))
 
 
 def _design(mods, k: int, intercept: bool, mod_names) -> tuple[np.ndarray, tuple[str, ...]]:
