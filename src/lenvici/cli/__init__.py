@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from lenvici import __version__
-from lenvici.cli import cea, dose, evidence, knowledge, meta, response, survival
+from lenvici.cli import cea, cohort, dose, evidence, knowledge, meta, response, survival
 from lenvici.cli.demo import demo
 from lenvici.cli.score import score
 from lenvici.cli.serve import serve
@@ -23,6 +23,7 @@ app.add_typer(evidence.app, name="evidence")
 app.add_typer(knowledge.app, name="knowledge")
 app.add_typer(meta.app, name="meta")
 app.add_typer(dose.app, name="dose")
+app.add_typer(cohort.app, name="cohort")
 app.add_typer(cea.app, name="cea")
 app.add_typer(response.app, name="response")
 app.add_typer(survival.app, name="survival")
