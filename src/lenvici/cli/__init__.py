@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from lenvici import __version__
-from lenvici.cli import cea, cohort, dose, evidence, knowledge, meta, response, survival
+from lenvici.cli import cea, cohort, dose, evidence, knowledge, meta, response, survival, trial
 from lenvici.cli.demo import demo
 from lenvici.cli.score import score
 from lenvici.cli.serve import serve
@@ -27,6 +27,7 @@ app.add_typer(cohort.app, name="cohort")
 app.add_typer(cea.app, name="cea")
 app.add_typer(response.app, name="response")
 app.add_typer(survival.app, name="survival")
+app.add_typer(trial.app, name="trial")
 app.command()(demo)
 app.command()(score)
 app.command()(serve)

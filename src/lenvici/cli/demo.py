@@ -3,6 +3,7 @@ cost-effectiveness with PSA — summarised on the terminal and written to ``out/
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,6 +14,7 @@ from lenvici.cli.evidence import format_summary
 from lenvici.evidence import build_store, summarise_by_class
 from lenvici.knowledge import load_biomarkers, load_mechanisms
 from lenvici.report import ReportSpec, build_report
+from lenvici.report.sections import trials_section
 
 
 def demo(
@@ -23,6 +25,8 @@ def demo(
                         "else every example model).")] = None,
     psa: Annotated[int, typer.Option(help="PSA draws per economic model (0: deterministic only).", min=0)] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of every random draw.")] = 2024,
+    trial_n: Annotated[int, typer.Option(help="Patients per arm in each virtual trial (0: skip the trials).",
+                                         min=0)] = 100,
 ) -> None:
     """Build the evidence store, run the analyses and write the report."""
     with errors_to_exit():
@@ -47,7 +51,9 @@ def demo(
     typer.echo("Table 3: " + ", ".join(f"{v} {k}" for k, v in sorted(by_direction.items())))
 
     model_files = tuple(models) if models else _default_models(Path("examples/economics"))
-    spec = ReportSpec(db_path=report.path, out=out, economics_models=model_files, psa_n=psa, seed=seed)
+    trials = (("virtual trials", partial(trials_section, trial_n, 1, seed)),) if trial_n else ()
+    spec = ReportSpec(db_path=report.path, out=out, economics_models=model_files, psa_n=psa, seed=seed,
+                      extra_sections=trials)
     with errors_to_exit():
         path = build_report(spec, progress=lambda name: typer.echo(f"report: {name} …"))
     typer.echo(f"\nreport written: {path}")

@@ -21,7 +21,7 @@ class ReportSpec:
     """What goes into the report.
 
     ``db_path`` is a built evidence store; ``economics_models`` are model YAML files run deterministically and,
-    with ``psa_n > 0``, probabilistically; ``extra_sections`` lets later layers (virtual trials) add theirs.
+    with ``psa_n > 0``, probabilistically; ``extra_sections`` are ``(name, builder)`` pairs placed after the pooled analyses (the virtual trials).
     """
 
     db_path: Path
@@ -30,7 +30,7 @@ class ReportSpec:
     psa_n: int = 1000
     seed: int = 2024
     patient_file: Path = field(default_factory=lambda: default_data_dir() / "examples" / "patient.yaml")
-    extra_sections: tuple[Callable[[], Section], ...] = ()
+    extra_sections: tuple[tuple[str, Callable[[], Section]], ...] = ()
 
 
 def build_report(spec: ReportSpec, progress: Callable[[str], None] = lambda message: None) -> Path:
@@ -38,7 +38,7 @@ def build_report(spec: ReportSpec, progress: Callable[[str], None] = lambda mess
     steps: list[tuple[str, Callable[[], Section]]] = [
         ("evidence", lambda: evidence_section(spec.db_path)),
         ("pooled analyses", lambda: pooled_section(spec.db_path)),
-        *((f"extra section {i + 1}", make) for i, make in enumerate(spec.extra_sections)),
+        *spec.extra_sections,
         ("example patient", lambda: patient_section(spec.patient_file)),
     ]
     if spec.economics_models:

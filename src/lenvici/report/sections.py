@@ -9,7 +9,7 @@ import yaml
 
 from lenvici.report.page import Section, figure_html, table_html
 
-__all__ = ["evidence_section", "pooled_section", "patient_section", "economics_section"]
+__all__ = ["evidence_section", "pooled_section", "patient_section", "economics_section", "trials_section"]
 
 
 def _pct(x):
@@ -117,3 +117,38 @@ def economics_section(model_files: list[Path], psa_n: int, seed: int) -> Section
               "reproduced results, misses included (the China ICERs are about 8.6× the published ones: the "
               "inputs of that Markov model were not accessible), are tabulated in docs/economics-hcc.md.</p>")
     return Section("economics", "Cost-effectiveness", caveat + "".join(parts))
+
+
+def trials_section(n_per_arm: int, reps: int, seed: int) -> Section:
+    """Virtual REFLECT, KEYNOTE-524 and LEAP-002: simulated vs published endpoints, each marked hit or miss."""
+    from lenvici.sim.validation import validation_table
+
+    rows = validation_table(n_per_arm, reps, seed)
+
+    def verdict(hit):
+        if hit is None:
+            return "–"
+        return '<span class="hit">inside</span>' if hit else '<span class="miss">outside</span>'
+
+    def ci(pair):
+        lo, hi = pair
+        return "–" if lo is None else f"{lo:.3g}–{hi:.3g}"
+
+    def number(value):
+        return "–" if value is None else f"{value:.3g}"
+
+    head = "".join(f"<th>{h}</th>" for h in ("Trial", "Role", "Arm", "Endpoint", "Simulated", "Published",
+                                            "Published 95% CI", "Simulated inside?"))
+    body = "".join(
+        f"<tr><td>{html.escape(r['trial'])}</td><td>{r['role']}</td><td>{html.escape(r['arm'])}</td>"
+        f"<td>{r['endpoint']}</td><td class=\"num\">{number(r['simulated'])}</td>"
+        f"<td class=\"num\">{number(r['published'])}</td><td>{ci(r['published_ci'])}</td><td>{verdict(r['hit'])}</td></tr>"
+        for r in rows)
+    hits = sum(1 for r in rows if r["hit"])
+    judged = sum(1 for r in rows if r["hit"] is not None)
+    note = (f"<p>{hits} of {judged} endpoints with a published interval are inside it ({n_per_arm} patients per "
+            f"arm, {reps} repeat(s), seed {seed}). REFLECT and KEYNOTE-524 were calibration targets; LEAP-002 is "
+            "validation only and was never tuned — its misses stay visible. Protocol values marked "
+            "<i>recalled</i> or <i>assumption</i> are listed in docs/trials.md.</p>")
+    return Section("trials", "Virtual trials: simulated vs published",
+                   note + f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
