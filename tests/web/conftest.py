@@ -23,6 +23,8 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 #: The PSA cap of the test app: small, so that the fuzzer's largest request stays fast.
 TEST_MAX_PSA = 300
+#: The virtual-trial cap of the test app (patients per arm): small, so that fuzzed runs stay fast.
+TEST_MAX_TRIAL_N = 20
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +36,7 @@ def store(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def settings(store) -> WebSettings:
     return WebSettings(db_path=store, models_dir=EXAMPLES / "economics", max_upload_bytes=64 * 1024,
-                       max_psa_samples=TEST_MAX_PSA)
+                       max_psa_samples=TEST_MAX_PSA, max_trial_n=TEST_MAX_TRIAL_N)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from lenvici.web import create_app
 
 API = {
+    ("get", "/api/trials"), ("post", "/api/trials/{name}/runs"), ("get", "/api/trials/runs/{id}"),
     ("get", "/api/scores"), ("post", "/api/scores/{score}"), ("post", "/api/patient/scores"), ("post", "/api/bclc"),
     ("get", "/api/dose"), ("get", "/api/dose/events"), ("post", "/api/dose/{drug}"), ("get", "/api/dose/{drug}"),
     ("post", "/api/dose/{drug}/modify"), ("post", "/api/response/assess"), ("get", "/api/evidence/studies"),

@@ -73,7 +73,8 @@ class Aetiology(_Sourced):
 
 class Component(_Strict):
     """One drug of a regimen: ``weight_based`` (``dose_mg`` at or above ``weight_threshold_kg``,
-    ``dose_mg_below`` under it) or ``fixed``; given every ``interval_days``."""
+    ``dose_mg_below`` under it) or ``fixed``; given every ``interval_days`` from ``start_day`` (days after
+    randomisation; 0, the default, starts with the regimen - a later start models a sequential schedule)."""
 
     drug: Drug
     rule: Literal["weight_based", "fixed"]
@@ -81,6 +82,7 @@ class Component(_Strict):
     dose_mg_below: float | None = None
     weight_threshold_kg: float | None = None
     interval_days: float = Field(gt=0.0)
+    start_day: float = Field(default=0.0, ge=0.0)
 
     @model_validator(mode="after")
     def _rule(self):

@@ -42,7 +42,7 @@ from lenvici.sim.model import compile_model, hcc_model, load_parameters
 from lenvici.sim.pk import default_model
 from lenvici.sim.population import Population, draw_population
 from lenvici.sim.protocols import DAYS_PER_MONTH, Protocol, load_protocol
-from lenvici.sim.solver import ConstantExposure, PIController, simulate
+from lenvici.sim.solver import ConstantExposure, Exposure, PIController, simulate
 from lenvici.survival import cox_ph, kaplan_meier
 
 __all__ = ["TrialSettings", "ArmResult", "Comparison", "TrialResult", "run_trial", "arm_exposures",
@@ -82,11 +82,11 @@ class TrialSettings:
         return cls(typical=dict(d.get("values") or {}))
 
 
-def arm_exposures(protocol: Protocol, arm_label: str, covariates, seed: int) -> np.ndarray:
-    """``(N, 3)`` average steady-state concentrations (nM) of ``c_len``, ``c_sor``, ``c_pd1`` for one arm."""
+def _component_exposures(protocol: Protocol, arm_label: str, covariates, seed: int):
+    """Per regimen component: ``(input column, (N,) average steady-state concentration in nM, start_day)``."""
     arm = protocol.arm(arm_label)
     w = np.asarray(covariates["weight_kg"], float)
-    out = np.zeros((w.size, len(INPUTS)))
+    out = []
     for k, comp in enumerate(arm.components):
         if comp.drug == "placebo":
             continue
@@ -99,8 +99,54 @@ def arm_exposures(protocol: Protocol, arm_label: str, covariates, seed: int) -> 
         dc = model.drug_constants
         mg_per_l = f * comp.dose(w) / (comp.interval_days * cl)
         nm = dc.fraction_unbound * mg_per_l / dc.molecular_weight * 1e6
-        out[:, INPUTS.index(_INPUT_OF[comp.drug])] += nm * protocol.dose_intensity_for(comp.drug)
+        out.append((INPUTS.index(_INPUT_OF[comp.drug]), nm * protocol.dose_intensity_for(comp.drug),
+                    float(comp.start_day)))
     return out
+
+
+def arm_exposures(protocol: Protocol, arm_label: str, covariates, seed: int) -> np.ndarray:
+    """``(N, 3)`` average steady-state concentrations (nM) of ``c_len``, ``c_sor``, ``c_pd1`` for one arm
+    (every component at its steady state, whatever its ``start_day``)."""
+    w = np.asarray(covariates["weight_kg"], float)
+    out = np.zeros((w.size, len(INPUTS)))
+    for col, nm, _start in _component_exposures(protocol, arm_label, covariates, seed):
+        out[:, col] += nm
+    return out
+
+
+class _StagedExposure(Exposure):
+    """Constant concentrations switched on at each component's ``start_day`` (a jump, so a breakpoint: no
+    solver step crosses it, and a step starting at or after the start day sees the drug)."""
+
+    def __init__(self, components, n: int):
+        self.names = INPUTS
+        self._comps = components
+        starts = sorted({s for _c, _v, s in components if s > 0})
+        self._bp = np.tile(np.array(starts, float), (n, 1))
+
+    def values(self, t, rows, t_start):
+        out = np.zeros((len(INPUTS), np.shape(t)[0]))
+        t0 = np.broadcast_to(np.asarray(t_start, float), np.shape(t))
+        for col, nm, start in self._comps:
+            out[col] += np.where(t0 >= start - 1e-9, nm[rows], 0.0)
+        return out
+
+    def derivatives(self, t, rows, t_start):
+        return np.zeros((len(INPUTS), np.shape(t)[0]))
+
+    def breakpoints(self, n_patients: int) -> np.ndarray:
+        return self._bp
+
+
+def _arm_exposure(protocol: Protocol, arm_label: str, covariates, seed: int) -> Exposure:
+    comps = _component_exposures(protocol, arm_label, covariates, seed)
+    n = np.asarray(covariates["weight_kg"]).size
+    if all(s == 0 for _c, _v, s in comps):
+        conc = np.zeros((n, len(INPUTS)))
+        for col, nm, _s in comps:
+            conc[:, col] += nm
+        return ConstantExposure(INPUTS, conc)
+    return _StagedExposure(comps, n)
 
 
 def _first_true(mask: np.ndarray) -> np.ndarray:
@@ -194,6 +240,13 @@ class TrialResult:
     comparisons: list[Comparison]
     patients: dict = field(default_factory=dict, repr=False)
 
+    def plot(self, endpoint: str = "os", path=None, ax=None):
+        """Kaplan–Meier curves per arm with the published medians marked
+        (:func:`lenvici.sim.plots.plot_trial_km`); ``path`` writes the figure atomically."""
+        from lenvici.sim.plots import plot_trial_km
+
+        return plot_trial_km(self, endpoint, path=path, ax=ax)
+
     def to_dict(self) -> dict:
         def clean(x):
             if isinstance(x, float) and not math.isfinite(x):
@@ -267,9 +320,9 @@ def run_trial(protocol: Protocol | str, n_per_arm: int = 100, seed: int = 0, *,
     for a_i, arm in enumerate(protocol.arms):
         rows = np.flatnonzero(labels == arm.label)
         sub_cov = {k: v[rows] for k, v in cov.items()}
-        conc = arm_exposures(protocol, arm.label, sub_cov, seed * 1000 + a_i)
+        exposure = _arm_exposure(protocol, arm.label, sub_cov, seed * 1000 + a_i)
         pre = pop.pretreatment
-        sol = simulate(compiled, pre.y0[rows], pre.params[rows], grid, ConstantExposure(INPUTS, conc),
+        sol = simulate(compiled, pre.y0[rows], pre.params[rows], grid, exposure,
                        controller=PIController(rtol=rtol, atol=atol))
         failed[rows] = ~np.asarray(sol.ok)
         H_os, H_nl = np.nan_to_num(sol["H_os"], nan=np.inf), np.nan_to_num(sol["H_nl"], nan=np.inf)

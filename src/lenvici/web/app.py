@@ -22,6 +22,7 @@ from lenvici.web.routers import (
     pages,
     response,
     scores,
+    trials,
 )
 from lenvici.web.settings import WebSettings
 
@@ -58,7 +59,15 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # a request body may hold one upload plus the form around it; JSON bodies are far smaller
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes + 64 * 1024)
     app.add_middleware(GuardMiddleware)  # added last: the outermost, so it also guards the limit
-    for module in (scores, dosing, response, evidence, economics, knowledge, pages):
+    for module in (scores, dosing, response, evidence, economics, knowledge, trials, pages):
         app.include_router(module.router)
+    app.include_router(trials.pages_router)
+
+    def _stop_trial_jobs() -> None:
+        jobs = getattr(app.state, "lenvici_trials", None)
+        if jobs is not None:
+            jobs.shutdown()
+
+    app.router.on_shutdown.append(_stop_trial_jobs)
     app.mount("/static", StaticFiles(directory=str(_STATIC)), name="static")
     return app

@@ -42,9 +42,12 @@ class WebSettings:
         Largest accepted upload.
     max_psa_samples
         Largest accepted number of PSA samples.
+    max_trial_n
+        Largest accepted number of virtual patients per arm in a trial run.
     """
 
     db_path: Path | None = None
     models_dir: Path | None = field(default_factory=default_models_dir)
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     max_psa_samples: int = MAX_PSA_SAMPLES
+    max_trial_n: int = 500
