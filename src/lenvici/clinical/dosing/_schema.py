@@ -58,6 +58,23 @@ def _check_where(value: str | None) -> str | None:
     return value
 
 
+class _ReviewCited(_Strict):
+    """A record that may cite the review: its reference numbers and where in the review (validated)."""
+
+    review_refs: tuple[int, ...] = ()
+    review_where: str | None = None
+
+    @field_validator("review_refs")
+    @classmethod
+    def _valid_refs(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        return _check_refs(value)
+
+    @field_validator("review_where")
+    @classmethod
+    def _valid_where(cls, value: str | None) -> str | None:
+        return _check_where(value)
+
+
 # ----------------------------------------------------------------------------------------------- ladders
 
 class LadderLevel(_Strict):
@@ -77,26 +94,14 @@ class StartBand(_Strict):
     weight_below_kg: float | None = Field(default=None, gt=0)
 
 
-class Ladder(_Strict):
+class Ladder(_ReviewCited):
     drug: str
     route: Literal["oral"]
     levels: tuple[LadderLevel, ...] = Field(min_length=1)
     start: tuple[StartBand, ...] = Field(min_length=1)
     sources: dict[Literal["us", "eu"], str]
     trial: str
-    review_refs: tuple[int, ...] = ()
-    review_where: str | None = None
     notes: tuple[str, ...] = ()
-
-    @field_validator("review_refs")
-    @classmethod
-    def _valid_refs(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        return _check_refs(value)
-
-    @field_validator("review_where")
-    @classmethod
-    def _valid_where(cls, value: str | None) -> str | None:
-        return _check_where(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> Ladder:
@@ -176,7 +181,7 @@ class Component(_Strict):
         return self
 
 
-class Regimen(_Strict):
+class Regimen(_ReviewCited):
     id: str
     drug: str
     title: str
@@ -184,19 +189,7 @@ class Regimen(_Strict):
     source: str
     default: bool = False
     also_for: tuple[str, ...] = ()
-    review_refs: tuple[int, ...] = ()
-    review_where: str | None = None
     notes: tuple[str, ...] = ()
-
-    @field_validator("review_refs")
-    @classmethod
-    def _valid_refs(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        return _check_refs(value)
-
-    @field_validator("review_where")
-    @classmethod
-    def _valid_where(cls, value: str | None) -> str | None:
-        return _check_where(value)
 
     @property
     def drugs(self) -> tuple[str, ...]:
