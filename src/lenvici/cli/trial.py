@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from lenvici.errors import LenviciError
+from lenvici.cli._io import errors_to_exit
 from lenvici.sim.protocols import available_protocols, load_protocol
 from lenvici.sim.validation import validation_table
 
@@ -23,13 +23,10 @@ def run(name: str = typer.Argument(..., help=f"Protocol: {', '.join(available_pr
     """Run one virtual trial."""
     from lenvici.sim.trials import run_trial
 
-    try:
+    with errors_to_exit():
         result = run_trial(load_protocol(name), n, seed)
         if plot is not None:
             result.plot(endpoint=endpoint.lower(), path=plot)
-    except LenviciError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
     if as_json:
         typer.echo(result.to_json(indent=2))
         return
@@ -47,11 +44,8 @@ def validate(n: int = typer.Option(None, "--n", min=2, help="Patients per arm (d
              seed: int = typer.Option(0, "--seed"),
              as_json: bool = typer.Option(False, "--json")) -> None:
     """Simulated vs published endpoints per trial/arm, with the published 95% CI and hit/miss."""
-    try:
+    with errors_to_exit():
         rows = validation_table(n, reps, seed)
-    except LenviciError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
     if as_json:
         typer.echo(json.dumps({"rows": rows, "hits": sum(r["hit"] is True for r in rows),
                                "misses": sum(r["hit"] is False for r in rows)}, indent=2))
@@ -70,11 +64,8 @@ def experiment(name: str = typer.Argument(..., help="Experiment: scheduling"),
     """One of the review's open questions as an in-silico randomised experiment, beside the observation."""
     from lenvici.sim.experiments import run_experiment
 
-    try:
+    with errors_to_exit():
         out = run_experiment(name, n, seed)
-    except LenviciError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
     if as_json:
         typer.echo(json.dumps(out, indent=2))
         return
