@@ -2,13 +2,8 @@
 
 Pipeline (per arm; one population is drawn for the trial and randomised by the protocol's ratio)
 
-1. **PK -> exposure.** Each drug's population-PK model (:func:`lenvici.sim.pk.default_model`) gives each
-   patient's individual clearance (covariates: weight; random effects seeded). The PD model is driven by the
-   *average* steady-state unbound concentration ``fu * F * dose / (tau * CL) / MW`` (nM) times the protocol's
-   relative dose intensity (MODELLING.md section 4: the published/assumed RDI route, not the adverse-event
-   ladder). Pembrolizumab uses its steady-state clearance ``CL * exp(EMAX)`` (the label's time-varying
-   clearance) and total serum concentration. Within-day fluctuation is averaged out - a simplification the
-   PD time scales (weeks) allow.
+1. **PK -> exposure** (:mod:`lenvici.sim.exposure`): each patient's average steady-state unbound
+   concentration from the drugs' population-PK models, times the protocol's relative dose intensity.
 2. **PD.** :func:`lenvici.sim.solver.simulate` with the HCC model from each patient's pre-treatment state,
    saved weekly and on every scan day, to the data cut-off.
 3. **Response (a direct vectorised equivalent of the clinical toolkit on sums, not** ``clinical.response``):
@@ -39,18 +34,13 @@ import yaml
 
 from lenvici.errors import InputError
 from lenvici.sim.model import compile_model, hcc_model, load_parameters
-from lenvici.sim.pk import default_model
+from lenvici.sim.exposure import arm_exposure
 from lenvici.sim.population import Population, draw_population
 from lenvici.sim.protocols import DAYS_PER_MONTH, Protocol, load_protocol
-from lenvici.sim.solver import ConstantExposure, Exposure, PIController, simulate
+from lenvici.sim.solver import PIController, simulate
 from lenvici.survival import cox_ph, kaplan_meier
 
-__all__ = ["TrialSettings", "ArmResult", "Comparison", "TrialResult", "run_trial", "arm_exposures",
-           "assess_responses"]
-
-INPUTS = ("c_len", "c_sor", "c_pd1")
-_INPUT_OF = {"lenvatinib": "c_len", "sorafenib": "c_sor", "pembrolizumab": "c_pd1"}
-
+__all__ = ["TrialSettings", "ArmResult", "Comparison", "TrialResult", "run_trial", "assess_responses"]
 
 @dataclass(frozen=True)
 class TrialSettings:
@@ -80,73 +70,6 @@ class TrialSettings:
             return cls()
         d = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return cls(typical=dict(d.get("values") or {}))
-
-
-def _component_exposures(protocol: Protocol, arm_label: str, covariates, seed: int):
-    """Per regimen component: ``(input column, (N,) average steady-state concentration in nM, start_day)``."""
-    arm = protocol.arm(arm_label)
-    w = np.asarray(covariates["weight_kg"], float)
-    out = []
-    for k, comp in enumerate(arm.components):
-        if comp.drug == "placebo":
-            continue
-        model = default_model(comp.drug)
-        p = model.sample_parameters({"weight_kg": w}, seed=np.random.default_rng([seed, k]))
-        cl = np.asarray(p["CL"], float)
-        if comp.drug == "pembrolizumab" and "EMAX" in p.values:
-            cl = cl * np.exp(np.asarray(p["EMAX"], float))
-        f = np.asarray(p.values.get("F", np.ones_like(cl)), float)
-        dc = model.drug_constants
-        mg_per_l = f * comp.dose(w) / (comp.interval_days * cl)
-        nm = dc.fraction_unbound * mg_per_l / dc.molecular_weight * 1e6
-        out.append((INPUTS.index(_INPUT_OF[comp.drug]), nm * protocol.dose_intensity_for(comp.drug),
-                    float(comp.start_day)))
-    return out
-
-
-def arm_exposures(protocol: Protocol, arm_label: str, covariates, seed: int) -> np.ndarray:
-    """``(N, 3)`` average steady-state concentrations (nM) of ``c_len``, ``c_sor``, ``c_pd1`` for one arm
-    (every component at its steady state, whatever its ``start_day``)."""
-    w = np.asarray(covariates["weight_kg"], float)
-    out = np.zeros((w.size, len(INPUTS)))
-    for col, nm, _start in _component_exposures(protocol, arm_label, covariates, seed):
-        out[:, col] += nm
-    return out
-
-
-class _StagedExposure(Exposure):
-    """Constant concentrations switched on at each component's ``start_day`` (a jump, so a breakpoint: no
-    solver step crosses it, and a step starting at or after the start day sees the drug)."""
-
-    def __init__(self, components, n: int):
-        self.names = INPUTS
-        self._comps = components
-        starts = sorted({s for _c, _v, s in components if s > 0})
-        self._bp = np.tile(np.array(starts, float), (n, 1))
-
-    def values(self, t, rows, t_start):
-        out = np.zeros((len(INPUTS), np.shape(t)[0]))
-        t0 = np.broadcast_to(np.asarray(t_start, float), np.shape(t))
-        for col, nm, start in self._comps:
-            out[col] += np.where(t0 >= start - 1e-9, nm[rows], 0.0)
-        return out
-
-    def derivatives(self, t, rows, t_start):
-        return np.zeros((len(INPUTS), np.shape(t)[0]))
-
-    def breakpoints(self, n_patients: int) -> np.ndarray:
-        return self._bp
-
-
-def _arm_exposure(protocol: Protocol, arm_label: str, covariates, seed: int) -> Exposure:
-    comps = _component_exposures(protocol, arm_label, covariates, seed)
-    n = np.asarray(covariates["weight_kg"]).size
-    if all(s == 0 for _c, _v, s in comps):
-        conc = np.zeros((n, len(INPUTS)))
-        for col, nm, _s in comps:
-            conc[:, col] += nm
-        return ConstantExposure(INPUTS, conc)
-    return _StagedExposure(comps, n)
 
 
 def _first_true(mask: np.ndarray) -> np.ndarray:
@@ -320,7 +243,7 @@ def run_trial(protocol: Protocol | str, n_per_arm: int = 100, seed: int = 0, *,
     for a_i, arm in enumerate(protocol.arms):
         rows = np.flatnonzero(labels == arm.label)
         sub_cov = {k: v[rows] for k, v in cov.items()}
-        exposure = _arm_exposure(protocol, arm.label, sub_cov, seed * 1000 + a_i)
+        exposure = arm_exposure(protocol, arm.label, sub_cov, seed * 1000 + a_i)
         pre = pop.pretreatment
         sol = simulate(compiled, pre.y0[rows], pre.params[rows], grid, exposure,
                        controller=PIController(rtol=rtol, atol=atol))

@@ -21,6 +21,7 @@ from lenvici.sim.solver._exposure import (
     Exposure,
     GridExposure,
     StackedExposure,
+    StepExposure,
     ZeroExposure,
 )
 from lenvici.sim.solver._reference import simulate_reference
@@ -33,5 +34,5 @@ from lenvici.sim.solver._term import ODETerm
 __all__ = [
     "simulate", "simulate_reference", "ODETerm", "AbstractRosenbrock", "Rodas4", "PIController",
     "ConstantStepSize", "SaveAt", "Event", "Solution", "RESULTS", "Exposure", "ZeroExposure",
-    "ConstantExposure", "GridExposure", "CallableExposure", "StackedExposure",
+    "ConstantExposure", "StepExposure", "GridExposure", "CallableExposure", "StackedExposure",
 ]

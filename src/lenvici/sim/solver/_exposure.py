@@ -19,7 +19,8 @@ import numpy as np
 
 from lenvici.errors import InputError
 
-__all__ = ["Exposure", "ZeroExposure", "ConstantExposure", "GridExposure", "CallableExposure", "StackedExposure"]
+__all__ = ["Exposure", "ZeroExposure", "ConstantExposure", "StepExposure", "GridExposure", "CallableExposure",
+           "StackedExposure"]
 
 
 class Exposure(ABC):
@@ -74,6 +75,52 @@ class ConstantExposure(Exposure):
 
     def derivatives(self, t, rows, t_start):
         return np.zeros((len(self.names), np.shape(t)[0]))
+
+
+class StepExposure(Exposure):
+    """Inputs piecewise constant in time, per patient: a start day, a dose interruption, a dose reduction.
+
+    Parameters
+    ----------
+    names
+        Input names.
+    times
+        ``(n_patients, K)`` switch times (days), sorted per row, padded with ``inf``; a switch is a jump, so
+        a breakpoint.
+    levels
+        ``(n_patients, K + 1, n_inputs)`` values: ``levels[:, 0]`` before the first switch, ``levels[:, k]``
+        from switch ``k - 1`` to switch ``k``.
+
+    Since no step crosses a switch, the level in force is the one at the step's start (``t_start``).
+    """
+
+    def __init__(self, names: Sequence[str], times, levels):
+        self.names = tuple(names)
+        tm = np.asarray(times, dtype=float)
+        lv = np.asarray(levels, dtype=float)
+        if tm.ndim != 2 or lv.ndim != 3 or lv.shape[0] != tm.shape[0] or lv.shape[1] != tm.shape[1] + 1 \
+                or lv.shape[2] != len(self.names):
+            raise InputError(f"StepExposure: times must be (N, K) and levels (N, K + 1, {len(self.names)}); "
+                             f"got {tm.shape} and {lv.shape}", field="levels")
+        if np.any(np.diff(tm, axis=1) < 0):
+            raise InputError("StepExposure: switch times must be sorted per patient", field="times")
+        if not np.all(np.isfinite(lv)):
+            raise InputError("StepExposure: levels must be finite", field="levels")
+        self.times, self.levels = tm, lv
+
+    def values(self, t, rows, t_start):
+        t0 = np.broadcast_to(np.asarray(t_start, float), np.shape(t))
+        k = (self.times[rows] <= (t0 + 1e-9)[:, None]).sum(axis=1)
+        return self.levels[rows, k].T.copy()
+
+    def derivatives(self, t, rows, t_start):
+        return np.zeros((len(self.names), np.shape(t)[0]))
+
+    def breakpoints(self, n_patients: int) -> np.ndarray:
+        if self.times.shape[0] != n_patients:
+            raise InputError(f"StepExposure holds {self.times.shape[0]} patients; the simulation has {n_patients}",
+                             field="exposures")
+        return self.times
 
 
 class GridExposure(Exposure):
