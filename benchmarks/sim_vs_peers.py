@@ -1,14 +1,21 @@
-"""Batched simulation throughput: lenvici's vectorised Rodas4 vs a per-patient SciPy loop and libRoadRunner
-(per-patient loop, CVODE) on the SBML export (:func:`lenvici.sim.model.to_sbml`, constant exposure).
+"""Batched simulation throughput: lenvici's compiled (numba) and vectorised (NumPy) Rodas4 engines vs a
+per-patient SciPy LSODA loop and libRoadRunner (per-patient loop, CVODE) on the SBML export.
 
 Scenario (issue 5): N virtual patients, 2 years, daily lenvatinib + pembrolizumab 200 mg q3w, same
 tolerances (rtol 1e-6, atol 1e-6 x state scale), same outputs (all states at every 6-weekly scan). The
-exposure is a closed-form one-compartment superposition (oral first-order absorption, IV bolus) so that both
-integrators see exactly the same inputs and breakpoints (every dose). SciPy runs on ``--n-ref`` patients and
-is scaled linearly to N; its trajectories are compared with lenvici's (relative difference above a 1e-6
-floor).
+exposure is a :class:`~lenvici.sim.solver.DoseEventExposure` (oral first-order absorption for lenvatinib,
+IV bolus for pembrolizumab; every dose is a breakpoint) so that every integrator sees exactly the same
+inputs and breakpoints. SciPy runs on ``--n-ref`` patients and the NumPy engine on ``--n-np`` patients,
+both scaled linearly to N; SciPy's trajectories are compared with lenvici's (relative difference above a
+1e-6 floor). libRoadRunner cannot take the dose events of the SBML export, so its comparison uses a
+constant exposure (``CONSTANT_EXPOSURE``) for all engines.
 
-    python benchmarks/sim_vs_peers.py [--n 10000] [--days 730] [--n-ref 10] [--n-rr 200] [--scaling]
+Patients are grown untreated to their baseline once (``pretreatment_state``) and reused; the numba
+engine's one-off compilation (or, in later processes, the load of numba's on-disk cache) is timed apart
+from the throughput. ``--scaling`` times the numba engine on 10^3, 10^4 and 10^5 patients (tiling a
+pre-grown population of ``--n`` patients, each copy with its own exposure scale).
+
+    python benchmarks/sim_vs_peers.py [--n 10000] [--days 730] [--n-ref 10] [--n-np 1000] [--n-rr 200] [--scaling]
 """
 
 from __future__ import annotations
@@ -20,43 +27,34 @@ import numpy as np
 
 from lenvici.sim.model import compile_model, hcc_model, load_parameters
 from lenvici.sim.pretreatment import pretreatment_state
-from lenvici.sim.solver import Exposure, PIController, simulate, simulate_reference
+from lenvici.sim.solver import (
+    ConstantExposure,
+    DoseEventExposure,
+    PIController,
+    StackedExposure,
+    simulate,
+    simulate_reference,
+)
 
 RTOL, ATOL = 1e-6, 1e-6
 
+#: Lenvatinib (unbound, nM per daily dose): Bateman amplitude, absorption and elimination rates (1/day):
+#: ~1 h absorption, ~30 h half-life. Pembrolizumab (serum nM per 200 mg dose): 200 mg / 6 L, 26-day half-life.
+LEN_AMP, LEN_KA, LEN_KE = 3.5, 24.0, 0.55
+AB_C0, AB_KE = 224.0, 0.0267
 
-class _Regimen(Exposure):
-    """Unbound lenvatinib (oral, daily) and serum pembrolizumab (IV bolus, q21d), closed form."""
 
-    names = ("c_len", "c_pd1")
-
-    def __init__(self, n, days, scale):
-        self.n, self.days, self.scale = n, days, scale
-        self.ka, self.ke, self.amp = 24.0, 0.55, 3.5        # lenvatinib: ~1 h absorption, ~30 h half-life
-        self.ke_ab, self.c0_ab = 0.0267, 224.0              # pembrolizumab: 26 d half-life, 200 mg / 6 L
-
-    @staticmethod
-    def _series(t, t_start, tau, k, n_max):
-        n = np.clip(np.floor(t_start / tau + 1e-9) + 1, 0, n_max)
-        last = (n - 1) * tau
-        return np.exp(-k * (t - last)) * (1 - np.exp(-k * n * tau)) / (1 - np.exp(-k * tau))
-
-    def values(self, t, rows, t_start):
-        nd, na = self.days + 1, self.days // 21 + 1
-        c_len = self.amp * self.scale[rows] * (self._series(t, t_start, 1.0, self.ke, nd)
-                                               - self._series(t, t_start, 1.0, self.ka, nd))
-        c_ab = self.c0_ab * self._series(t, t_start, 21.0, self.ke_ab, na)
-        return np.stack([c_len, c_ab])
-
-    def derivatives(self, t, rows, t_start):
-        nd, na = self.days + 1, self.days // 21 + 1
-        d_len = self.amp * self.scale[rows] * (-self.ke * self._series(t, t_start, 1.0, self.ke, nd)
-                                               + self.ka * self._series(t, t_start, 1.0, self.ka, nd))
-        d_ab = -self.ke_ab * self.c0_ab * self._series(t, t_start, 21.0, self.ke_ab, na)
-        return np.stack([d_len, d_ab])
-
-    def breakpoints(self, n_patients):
-        return np.broadcast_to(np.arange(0.0, self.days + 1.0), (n_patients, self.days + 1))
+def regimen(days: int, scale) -> StackedExposure:
+    """Daily lenvatinib (exposure scaled per patient, 8 vs 12 mg-like) and pembrolizumab q21d as dose events."""
+    scale = np.asarray(scale, dtype=float)
+    amp_len = LEN_AMP * scale[:, None, None] * np.array([1.0, -1.0])[None, None, :]
+    t_len = np.arange(0.0, days + 1.0)
+    lenv = DoseEventExposure(("c_len",), amp_len, np.array([[[LEN_KE, LEN_KA]]]), t_len[None],
+                             np.ones((1, t_len.size, 1)))
+    t_ab = np.arange(0.0, days + 1.0, 21.0)
+    pd1 = DoseEventExposure(("c_pd1",), np.array([[[AB_C0]]]), np.array([[[AB_KE]]]), t_ab[None],
+                            np.ones((1, t_ab.size, 1)))
+    return StackedExposure([lenv, pd1])
 
 
 def _population(n, seed=2024):
@@ -68,33 +66,54 @@ def _population(n, seed=2024):
     return pre, rng.uniform(0.67, 1.0, n)  # 8 vs 12 mg-like exposure scale
 
 
-def run(n, days, n_ref, n_rr=0):
+def _warm_up(cm, pre, ts):
+    """Compile (first time on this machine) or load the numba kernel; returns the seconds it took."""
+    t0 = time.perf_counter()
+    simulate(cm, pre.y0[:2], pre.params[:2], ts[:2], regimen(1, np.ones(2)), backend="numba")
+    return time.perf_counter() - t0
+
+
+def run(n, days, n_ref, n_rr=0, n_np=0):
     cm = compile_model(hcc_model())
     ts = np.unique(np.r_[np.arange(0.0, days, 42.0), float(days)])
+    ctl = PIController(rtol=RTOL, atol=ATOL)
     t0 = time.perf_counter()
     pre, scale = _population(n)
     t_pre = time.perf_counter() - t0
-    exp = _Regimen(n, days, scale)
+    t_warm = _warm_up(cm, pre, ts)
+    exp = regimen(days, scale)
     t0 = time.perf_counter()
-    sol = simulate(cm, pre.y0, pre.params, ts, exp, controller=PIController(rtol=RTOL, atol=ATOL))
+    sol = simulate(cm, pre.y0, pre.params, ts, exp, controller=ctl, backend="numba")
     ours = time.perf_counter() - t0
-    ok = int(sol.ok.sum())
-    print(f"# lenvici: N={n} days={days} pretreatment {t_pre:.1f} s, treatment {ours:.1f} s, "
-          f"{n / ours:.0f} patients/s, mean steps {sol.n_steps.mean():.0f} (+{sol.n_rejected.mean():.0f} rejected), "
-          f"ok {ok}/{n}", flush=True)
-    if n_ref:
-        sub = np.arange(n_ref)
-        exp_ref = _Regimen(n_ref, days, scale[sub])
+    print(f"# lenvici numba: N={n} days={days} pretreatment {t_pre:.1f} s, kernel compile/load {t_warm:.1f} s, "
+          f"treatment {ours:.2f} s, {n / ours:.0f} patients/s, mean steps {sol.n_steps.mean():.0f} "
+          f"(+{sol.n_rejected.mean():.0f} rejected), ok {int(sol.ok.sum())}/{n}", flush=True)
+    if n_np:
+        sub = np.arange(min(n_np, n))
         t0 = time.perf_counter()
-        ref = simulate_reference(cm, pre.y0[sub], pre.params[sub], ts, exp_ref, method="LSODA", rtol=RTOL, atol=ATOL)
+        ref_np = simulate(cm, pre.y0[sub], pre.params[sub], ts, regimen(days, scale[sub]), controller=ctl,
+                          backend="numpy")
+        t_np = time.perf_counter() - t0
+        peer = t_np / sub.size * n
+        rel = np.abs(sol.ys[sub] - ref_np.ys) / np.maximum(np.abs(ref_np.ys), 1e-6)
+        print(f"# lenvici numpy: {sub.size} patients {t_np:.1f} s ({sub.size / t_np:.0f} patients/s) -> {peer:.0f} s "
+              f"scaled to N={n}; max relative difference numba vs numpy {np.nanmax(rel):.1e}", flush=True)
+        print(f"BENCH sim_{n}x{days}d_numpy ours_s={ours:.2f} peer=lenvici-numpy peer_s={peer:.2f} "
+              f"ratio={peer / ours:.1f}")
+    if n_ref:
+        sub = np.arange(min(n_ref, n))
+        t0 = time.perf_counter()
+        ref = simulate_reference(cm, pre.y0[sub], pre.params[sub], ts, regimen(days, scale[sub]), method="LSODA",
+                                 rtol=RTOL, atol=ATOL)
         t_ref = time.perf_counter() - t0
-        peer = t_ref / n_ref * n
+        peer = t_ref / sub.size * n
         rel = np.abs(sol.ys[sub] - ref) / np.maximum(np.abs(ref), 1e-6)
-        print(f"# scipy LSODA: {n_ref} patients {t_ref:.1f} s -> {peer:.0f} s scaled to N={n}; "
+        print(f"# scipy LSODA: {sub.size} patients {t_ref:.1f} s -> {peer:.0f} s scaled to N={n}; "
               f"max relative difference {np.nanmax(rel):.2e}", flush=True)
-        print(f"BENCH sim_{n}x{days}d ours_s={ours:.2f} peer=scipy-lsoda-loop peer_s={peer:.2f} ratio={peer / ours:.1f}")
+        print(f"BENCH sim_{n}x{days}d ours_s={ours:.2f} peer=scipy-lsoda-loop peer_s={peer:.2f} "
+              f"ratio={peer / ours:.1f}")
     if n_rr:
-        _roadrunner_bench(cm, pre, n, days, ts, n_rr)
+        _roadrunner_bench(cm, pre, n, days, ts, n_rr, n_np)
     return ours
 
 
@@ -102,12 +121,13 @@ def run(n, days, n_ref, n_rr=0):
 CONSTANT_EXPOSURE = {"c_len": 3.0, "c_sor": 0.0, "c_pd1": 150.0}
 
 
-def _roadrunner_bench(cm, pre, n, days, ts, n_rr):
-    """libRoadRunner (CVODE) in a per-patient loop on the SBML export vs lenvici batched, constant exposure.
+def _roadrunner_bench(cm, pre, n, days, ts, n_rr, n_np):
+    """libRoadRunner (CVODE) in a per-patient loop on the SBML export vs lenvici (numba, and NumPy on
+    ``n_np`` patients), constant exposure.
 
     The SBML model is loaded (compiled) once; per patient its parameters and initial states are set and the
     model is integrated over the same save grid with the same tolerances. Timed on ``n_rr`` patients and
-    scaled linearly to N; lenvici integrates all N patients in one batched call.
+    scaled linearly to N; lenvici integrates all N patients in one call.
     """
     try:
         import roadrunner
@@ -116,14 +136,22 @@ def _roadrunner_bench(cm, pre, n, days, ts, n_rr):
               f"(libroadrunner not importable: {exc})")
         return
     from lenvici.sim.model import to_sbml
-    from lenvici.sim.solver import ConstantExposure
 
-    spec = cm.spec if hasattr(cm, "spec") else hcc_model()
+    spec = cm.spec
     names = spec.input_names
     conc = np.array([CONSTANT_EXPOSURE.get(k, 0.0) for k in names])
+    ctl = PIController(rtol=RTOL, atol=ATOL)
     t0 = time.perf_counter()
-    sol = simulate(cm, pre.y0, pre.params, ts, ConstantExposure(names, conc), controller=PIController(rtol=RTOL, atol=ATOL))
+    sol = simulate(cm, pre.y0, pre.params, ts, ConstantExposure(names, conc), controller=ctl, backend="numba")
     ours = time.perf_counter() - t0
+    if n_np:
+        sub = min(n_np, n)
+        t0 = time.perf_counter()
+        simulate(cm, pre.y0[:sub], pre.params[:sub], ts, ConstantExposure(names, conc), controller=ctl,
+                 backend="numpy")
+        t_np = time.perf_counter() - t0
+        print(f"# lenvici numpy (constant exposure): {sub} patients {t_np:.1f} s, {sub / t_np:.0f} patients/s",
+              flush=True)
     n_rr = min(n_rr, n)
     t0 = time.perf_counter()
     rr = roadrunner.RoadRunner(to_sbml(spec, pre.params[0], inputs=dict(zip(names, conc, strict=True)), y0=pre.y0[0]))
@@ -152,8 +180,8 @@ def _roadrunner_bench(cm, pre, n, days, ts, n_rr):
     # off by up to ~1.6e-3 relative (exhausted T cells X, states > 1e-3), lenvici at 1e-6 by ~2e-5 (200 patients);
     # tiny states (X ~ 1e-5) are only accurate to ~atol in absolute terms
     rel_big = np.where(np.abs(out) > 1e-3, diff / np.maximum(np.abs(out), 1e-3), 0.0)
-    print(f"# lenvici (constant exposure): N={n} {ours:.1f} s, {n / ours:.0f} patients/s, ok {int(sol.ok.sum())}/{n}",
-          flush=True)
+    print(f"# lenvici numba (constant exposure): N={n} {ours:.2f} s, {n / ours:.0f} patients/s, "
+          f"ok {int(sol.ok.sum())}/{n}", flush=True)
     print(f"# libroadrunner {roadrunner.__version__} CVODE: load+compile {t_load:.2f} s; {n_rr} patients {t_rr:.2f} s "
           f"({n_rr / t_rr:.0f} patients/s) -> {peer:.1f} s scaled to N={n}; max |difference| {np.nanmax(diff):.1e}, "
           f"max relative difference {np.nanmax(rel):.2e} (floor 1e-6), {np.nanmax(rel_big):.2e} (states > 1e-3)",
@@ -162,18 +190,36 @@ def _roadrunner_bench(cm, pre, n, days, ts, n_rr):
           f"ratio={peer / ours:.1f} (constant exposure)")
 
 
+def scaling(n_pool, days, sizes=(1_000, 10_000, 100_000)):
+    """Patients per second of the numba engine as N grows (population tiled from ``n_pool`` pre-grown)."""
+    cm = compile_model(hcc_model())
+    ts = np.unique(np.r_[np.arange(0.0, days, 42.0), float(days)])
+    pre, _ = _population(n_pool)
+    _warm_up(cm, pre, ts)
+    rng = np.random.default_rng(11)
+    for n in sizes:
+        idx = np.arange(n) % n_pool
+        exp = regimen(days, rng.uniform(0.67, 1.0, n))
+        t0 = time.perf_counter()
+        sol = simulate(cm, pre.y0[idx], pre.params[idx], ts, exp, controller=PIController(rtol=RTOL, atol=ATOL),
+                       backend="numba")
+        dt = time.perf_counter() - t0
+        print(f"# scaling: N={n} {dt:.2f} s, {n / dt:.0f} patients/s, ok {int(sol.ok.sum())}/{n}", flush=True)
+        print(f"BENCH sim_scaling_{n}x{days}d ours_s={dt:.2f} patients_per_s={n / dt:.0f}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--days", type=int, default=730)
-    ap.add_argument("--n-ref", type=int, default=10)
+    ap.add_argument("--n-ref", type=int, default=10, help="patients run through SciPy LSODA (0: skip)")
+    ap.add_argument("--n-np", type=int, default=1000, help="patients run through the NumPy engine (0: skip)")
     ap.add_argument("--n-rr", type=int, default=200, help="patients run through libRoadRunner (0: skip)")
-    ap.add_argument("--scaling", action="store_true", help="also time N = 1e3, 1e4, 1e5")
+    ap.add_argument("--scaling", action="store_true", help="also time N = 1e3, 1e4, 1e5 (numba engine)")
     a = ap.parse_args(argv)
-    run(a.n, a.days, a.n_ref, a.n_rr)
+    run(a.n, a.days, a.n_ref, a.n_rr, a.n_np)
     if a.scaling:
-        for n in (1_000, 10_000, 100_000):
-            run(n, a.days, 0)
+        scaling(min(a.n, 2000), a.days)
 
 
 if __name__ == "__main__":

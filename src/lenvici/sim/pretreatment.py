@@ -17,7 +17,7 @@ import numpy as np
 
 from lenvici.errors import InputError
 from lenvici.sim.model import compile_model, hcc_model, load_parameters
-from lenvici.sim.solver import RESULTS, Event, PIController, simulate
+from lenvici.sim.solver import RESULTS, OutputEvent, PIController, simulate
 
 __all__ = ["PretreatmentResult", "pretreatment_state", "diameter_to_volume", "volume_to_diameter",
            "untreated_initial_state"]
@@ -121,13 +121,10 @@ def pretreatment_state(params, baseline_diameter, *, initial_volume: float = 0.0
     params[:, table.index("v_max")] = params[:, table.index("plateau_ratio")] * diameter_to_volume(d)
     spec = hcc_model()
     cm = compile_model(spec)
-    iv, inn = spec.state_names.index("V_v"), spec.state_names.index("V_n")
-
-    def reached(t, y, rows):
-        return 10.0 * (6.0 * (y[iv] + y[inn]) / np.pi) ** (1.0 / 3.0) - d[rows]
-
     y0 = untreated_initial_state(params, initial_volume)
-    sol = simulate(cm, y0, params, np.array([0.0, max_days]), None, event=Event(reached),
+    # the model's total-burden diameter output reaching each patient's baseline: stated as data, so the
+    # compiled engine evaluates it without calling back into Python
+    sol = simulate(cm, y0, params, np.array([0.0, max_days]), None, event=OutputEvent("d_recist", d),
                    controller=PIController(rtol=rtol, atol=atol), outputs=False)
     y = sol.y_final.copy()
     for name in ("H_nl", "H_os"):

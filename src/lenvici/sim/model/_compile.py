@@ -137,24 +137,30 @@ def _emit(exprs: list[sp.Expr], printer: _Printer, prefix: str) -> tuple[list[st
     return lines, printed, used
 
 
-def compile_model(spec: ModelSpec, parameter_names: tuple[str, ...] | None = None) -> CompiledModel:
-    """Generate and compile the vectorised functions of ``spec``.
+@dataclass(frozen=True)
+class _Symbolic:
+    """The model's expressions in generated-code names: what every code generator starts from.
 
-    Parameters
-    ----------
-    spec
-        The model.
-    parameter_names
-        The order of rows in the parameter array ``P``; defaults to ``spec.parameters``.
+    Shared by the vectorised NumPy generator here and the per-patient generators (numba, JAX) so that
+    they cannot disagree about the model: same renaming, same symbolic Jacobian, same sparsity pattern
+    and LU fill-in.
     """
-    key = ("compiled", parameter_names)
+
+    params: tuple[str, ...]
+    f: list
+    jexprs: list
+    pattern: tuple[tuple[int, int], ...]
+    nz: frozenset
+    lu_pattern: tuple[tuple[int, int], ...]
+    dfdt: list
+    outs: list
+
+
+def _symbolic(spec: ModelSpec, params: tuple[str, ...]) -> _Symbolic:
+    """Renamed right-hand side, Jacobian entries on its pattern, LU fill-in, ``(∂f/∂u)·du`` and outputs."""
+    key = ("symbolic", params)
     if key in spec._cache:
         return spec._cache[key]
-    params = tuple(parameter_names) if parameter_names is not None else tuple(spec.parameters)
-    missing = set(spec.parameters) - set(params)
-    if missing:
-        raise ValueError(f"parameter_names lacks {sorted(missing)}")
-    printer = _Printer({"fully_qualified_modules": True, "allow_unknown_functions": False})
     ren = _header(spec, params)
     n = spec.n_states
     f = [e.xreplace(ren) for e in spec.rhs_expanded]
@@ -162,30 +168,18 @@ def compile_model(spec: ModelSpec, parameter_names: tuple[str, ...] | None = Non
     usyms = [ren[spec.symbols[u]] for u in spec.input_names]
     J = [[sp.diff(fi, yj) for yj in ysyms] for fi in f]
     pattern = tuple((i, j) for i in range(n) for j in range(n) if J[i][j] != 0)
-    src: list[str] = ["import numpy", ""]
+    nz = _lu_fill(pattern, n)
+    dus = [sp.Symbol(f"du_{u}") for u in spec.input_names]
+    dfdt = [sp.Add(*[sp.diff(fi, uk) * duk for uk, duk in zip(usyms, dus)]) for fi in f]
+    outs = [spec.expanded_definitions[o].xreplace(ren) for o in spec.output_names]
+    sym = _Symbolic(params=params, f=f, jexprs=[J[i][j] for i, j in pattern], pattern=pattern, nz=frozenset(nz),
+                    lu_pattern=tuple(sorted(nz)), dfdt=dfdt, outs=outs)
+    spec._cache[key] = sym
+    return sym
 
-    # rhs
-    lines, printed, used = _emit(f, printer, "r")
-    src.append("def rhs(Y, P, U):")
-    src += _unpack(spec, params, used)
-    src += lines
-    src.append("    out = numpy.empty((%d, Y.shape[1]))" % n)
-    for i, e in enumerate(printed):
-        src.append(f"    out[{i}] = {e}")
-    src += ["    return out", ""]
 
-    # dense jacobian
-    jexprs = [J[i][j] for i, j in pattern]
-    lines, printed, used = _emit(jexprs, printer, "j")
-    src.append("def jac(Y, P, U):")
-    src += _unpack(spec, params, used)
-    src += lines
-    src.append("    out = numpy.zeros((%d, %d, Y.shape[1]))" % (n, n))
-    for (i, j), e in zip(pattern, printed):
-        src.append(f"    out[{i}, {j}] = {e}")
-    src += ["    return out", ""]
-
-    # LU of W = diag(c) - J on the sparsity pattern with fill-in, no pivoting
+def _lu_fill(pattern, n: int) -> set[tuple[int, int]]:
+    """Non-zeros of the LU factors of ``diag(c) − J`` without pivoting: the pattern, the diagonal, fill-in."""
     nz = {(i, j) for i, j in pattern} | {(i, i) for i in range(n)}
     for k in range(n):
         rows = [i for i in range(k + 1, n) if (i, k) in nz]
@@ -193,12 +187,21 @@ def compile_model(spec: ModelSpec, parameter_names: tuple[str, ...] | None = Non
         for i in rows:
             for j in cols:
                 nz.add((i, j))
-    lu_pattern = tuple(sorted(nz))
-    lines, printed, used = _emit(jexprs, printer, "j")
-    src.append("def lu(Y, P, U, c):")
-    src += _unpack(spec, params, used)
-    src += lines
-    entry = {ij: e for ij, e in zip(pattern, printed)}
+    return nz
+
+
+def _lu_names(lu_pattern, n: int) -> list[str]:
+    """Names of the factors as the generated ``lu`` returns them: off-diagonal entries, then inverse pivots."""
+    return [f"a_{i}_{j}" for i, j in lu_pattern if i != j] + [f"q_{k}" for k in range(n)]
+
+
+def _lu_body(entry: dict, nz, lu_pattern, n: int) -> list[str]:
+    """Lines of the in-place elimination (entries ``a_i_j``, inverse pivots ``q_k``) and its return.
+
+    ``entry`` maps each Jacobian position to its printed expression. The lines are plain arithmetic on
+    names, so they read the same for arrays (one column per patient) and for scalars (one patient).
+    """
+    src = []
     initialised = set()
     for i, j in lu_pattern:
         if (i, j) in entry:
@@ -220,14 +223,13 @@ def compile_model(spec: ModelSpec, parameter_names: tuple[str, ...] | None = Non
                 else:
                     src.append(f"    a_{i}_{j} = -(a_{i}_{k} * a_{k}_{j})")
                     initialised.add((i, j))
-    offdiag = [f"a_{i}_{j}" for i, j in lu_pattern if i != j]
-    pivots = [f"q_{k}" for k in range(n)]
-    src.append("    return (" + ", ".join(offdiag + pivots) + ",)")
-    src.append("")
+    src.append("    return (" + ", ".join(_lu_names(lu_pattern, n)) + ",)")
+    return src
 
-    src.append("def solve(F, B):")
-    src.append("    (" + ", ".join(offdiag + pivots) + ",) = F")
-    src.append("    out = numpy.empty_like(B)")
+
+def _solve_body(nz, n: int) -> list[str]:
+    """Forward (unit lower) and back substitution from ``B`` into ``out``; factors already unpacked."""
+    src = []
     for i in range(n):  # forward substitution, unit lower triangle
         terms = [f" - a_{i}_{j} * x_{j}" for j in range(i) if (i, j) in nz]
         src.append(f"    x_{i} = B[{i}]" + "".join(terms))
@@ -238,12 +240,71 @@ def compile_model(spec: ModelSpec, parameter_names: tuple[str, ...] | None = Non
         else:
             src.append(f"    x_{i} = x_{i} * q_{i}")
         src.append(f"    out[{i}] = x_{i}")
+    return src
+
+
+def _printer() -> _Printer:
+    return _Printer({"fully_qualified_modules": True, "allow_unknown_functions": False})
+
+
+def compile_model(spec: ModelSpec, parameter_names: tuple[str, ...] | None = None) -> CompiledModel:
+    """Generate and compile the vectorised functions of ``spec``.
+
+    Parameters
+    ----------
+    spec
+        The model.
+    parameter_names
+        The order of rows in the parameter array ``P``; defaults to ``spec.parameters``.
+    """
+    key = ("compiled", parameter_names)
+    if key in spec._cache:
+        return spec._cache[key]
+    params = tuple(parameter_names) if parameter_names is not None else tuple(spec.parameters)
+    missing = set(spec.parameters) - set(params)
+    if missing:
+        raise ValueError(f"parameter_names lacks {sorted(missing)}")
+    printer = _printer()
+    sym = _symbolic(spec, params)
+    n = spec.n_states
+    pattern, nz, lu_pattern = sym.pattern, sym.nz, sym.lu_pattern
+    src: list[str] = ["import numpy", ""]
+
+    # rhs
+    lines, printed, used = _emit(sym.f, printer, "r")
+    src.append("def rhs(Y, P, U):")
+    src += _unpack(spec, params, used)
+    src += lines
+    src.append("    out = numpy.empty((%d, Y.shape[1]))" % n)
+    for i, e in enumerate(printed):
+        src.append(f"    out[{i}] = {e}")
+    src += ["    return out", ""]
+
+    # dense jacobian
+    lines, printed, used = _emit(sym.jexprs, printer, "j")
+    src.append("def jac(Y, P, U):")
+    src += _unpack(spec, params, used)
+    src += lines
+    src.append("    out = numpy.zeros((%d, %d, Y.shape[1]))" % (n, n))
+    for (i, j), e in zip(pattern, printed):
+        src.append(f"    out[{i}, {j}] = {e}")
+    src += ["    return out", ""]
+
+    # LU of W = diag(c) - J on the sparsity pattern with fill-in, no pivoting
+    src.append("def lu(Y, P, U, c):")
+    src += _unpack(spec, params, used)
+    src += lines
+    src += _lu_body(dict(zip(pattern, printed)), nz, lu_pattern, n)
+    src.append("")
+
+    src.append("def solve(F, B):")
+    src.append("    (" + ", ".join(_lu_names(lu_pattern, n)) + ",) = F")
+    src.append("    out = numpy.empty_like(B)")
+    src += _solve_body(nz, n)
     src += ["    return out", ""]
 
     # (∂f/∂u)·du
-    dus = [sp.Symbol(f"du_{u}") for u in spec.input_names]
-    dfdt = [sp.Add(*[sp.diff(fi, uk) * duk for uk, duk in zip(usyms, dus)]) for fi in f]
-    lines, printed, used = _emit(dfdt, printer, "d")
+    lines, printed, used = _emit(sym.dfdt, printer, "d")
     src.append("def dfdu(Y, P, U, DU):")
     src += _unpack(spec, params, used)
     for k, u in enumerate(spec.input_names):
@@ -257,8 +318,7 @@ def compile_model(spec: ModelSpec, parameter_names: tuple[str, ...] | None = Non
     src += ["    return out", ""]
 
     # outputs
-    outs = [spec.expanded_definitions[o].xreplace(ren) for o in spec.output_names]
-    lines, printed, used = _emit(outs, printer, "o")
+    lines, printed, used = _emit(sym.outs, printer, "o")
     src.append("def outputs(Y, P, U):")
     src += _unpack(spec, params, used)
     src += lines

@@ -19,8 +19,8 @@ import numpy as np
 
 from lenvici.errors import InputError
 
-__all__ = ["Exposure", "ZeroExposure", "ConstantExposure", "StepExposure", "GridExposure", "CallableExposure",
-           "StackedExposure"]
+__all__ = ["Exposure", "ZeroExposure", "ConstantExposure", "StepExposure", "DoseEventExposure", "GridExposure",
+           "CallableExposure", "StackedExposure", "bolus_modes", "oral_modes"]
 
 
 class Exposure(ABC):
@@ -102,7 +102,7 @@ class StepExposure(Exposure):
                 or lv.shape[2] != len(self.names):
             raise InputError(f"StepExposure: times must be (N, K) and levels (N, K + 1, {len(self.names)}); "
                              f"got {tm.shape} and {lv.shape}", field="levels")
-        if np.any(np.diff(tm, axis=1) < 0):
+        if tm.shape[1] > 1 and np.any(tm[:, 1:] < tm[:, :-1]):
             raise InputError("StepExposure: switch times must be sorted per patient", field="times")
         if not np.all(np.isfinite(lv)):
             raise InputError("StepExposure: levels must be finite", field="levels")
@@ -121,6 +121,162 @@ class StepExposure(Exposure):
             raise InputError(f"StepExposure holds {self.times.shape[0]} patients; the simulation has {n_patients}",
                              field="exposures")
         return self.times
+
+
+class DoseEventExposure(Exposure):
+    """Linear pharmacokinetics as dose events: each dose adds a sum of decaying exponentials.
+
+    For input ``k`` of patient ``i`` the concentration is the superposition of the unit-dose response over
+    the doses given so far,
+
+    .. math:: u_k(t) = \\sum_{d:\\,t_d \\le t} a_{dk} \\sum_m A_{km}\\, e^{-\\lambda_{km} (t - t_d)},
+
+    which covers any linear compartmental model (the response of a linear system is a sum of exponential
+    modes): an IV bolus into one compartment is one mode (``A = 1/V``, ``λ = CL/V``); first-order oral
+    absorption is two (the Bateman function: ``A = ±F·ka / (V (ka − ke))`` at ``λ = ke, ka``); see
+    :func:`bolus_modes` and :func:`oral_modes`. Every dose time is a breakpoint (a jump for a bolus, a kink
+    for absorption), so the solver never steps across one.
+
+    Parameters
+    ----------
+    names
+        Input names.
+    amplitudes
+        ``A``: ``(N, n_inputs, M)`` or ``(1, n_inputs, M)`` (shared) mode amplitudes per unit dose, in the
+        input's unit per dose unit (e.g. nM per mg). Unused modes have amplitude 0.
+    rates
+        ``λ``: same shape as ``amplitudes`` (or broadcastable to it), in 1/day, ``≥ 0``.
+    dose_times
+        ``(N, D)`` or ``(1, D)`` dose times (days), sorted per patient, padded with ``inf``.
+    doses
+        ``(N, D, n_inputs)`` or ``(1, D, n_inputs)`` dose amounts (0 where a dose event does not concern an
+        input).
+
+    Notes
+    -----
+    Gibaldi M, Perrier D. Pharmacokinetics, 2nd ed. Marcel Dekker 1982, chapters 1-3 (one-compartment
+    bolus and first-order absorption) and 3 (multiple dosing by superposition). The compiled engine
+    carries the mode amplitudes from dose to dose (``S ← S·e^{−λΔt} + a·A``), so its cost does not grow
+    with the number of past doses; :meth:`values` here uses the same recursion, tabulated once per dose.
+    """
+
+    def __init__(self, names: Sequence[str], amplitudes, rates, dose_times, doses):
+        self.names = tuple(names)
+        k = len(self.names)
+        A = np.asarray(amplitudes, dtype=float)
+        lam = np.asarray(rates, dtype=float)
+        tm = np.asarray(dose_times, dtype=float)
+        am = np.asarray(doses, dtype=float)
+        if A.ndim == 2:
+            A = A[None]
+        if lam.ndim == 2:
+            lam = lam[None]
+        if tm.ndim == 1:
+            tm = tm[None]
+        if am.ndim == 2:
+            am = am[None]
+        if A.ndim != 3 or A.shape[1] != k:
+            raise InputError(f"DoseEventExposure: amplitudes must be (N, {k}, M); got {A.shape}", field="amplitudes")
+        try:
+            lam = np.broadcast_to(lam, (lam.shape[0],) + A.shape[1:]).copy()
+        except ValueError:
+            raise InputError(f"DoseEventExposure: rates {lam.shape} do not match amplitudes {A.shape}",
+                             field="rates") from None
+        if tm.ndim != 2 or am.ndim != 3 or am.shape[1] != tm.shape[1] or am.shape[2] != k:
+            raise InputError(f"DoseEventExposure: dose_times must be (N, D) and doses (N, D, {k}); got {tm.shape} "
+                             f"and {am.shape}", field="doses")
+        n = {A.shape[0], lam.shape[0], tm.shape[0], am.shape[0]} - {1}
+        if len(n) > 1:
+            raise InputError(f"DoseEventExposure: patient counts differ: {sorted(n)}", field="doses")
+        if not (np.all(np.isfinite(A)) and np.all(np.isfinite(lam)) and np.all(np.isfinite(am))):
+            raise InputError("DoseEventExposure: amplitudes, rates and doses must be finite", field="doses")
+        if np.any(lam < 0):
+            raise InputError("DoseEventExposure: rates must be >= 0 (1/day)", field="rates")
+        if np.any(np.isnan(tm)) or np.any(np.diff(tm, axis=1) < 0):
+            raise InputError("DoseEventExposure: dose times must be sorted per patient (pad with inf)",
+                             field="dose_times")
+        self.amplitudes, self.rates, self.dose_times, self.doses = A, lam, tm, am
+        self.n_patients = n.pop() if n else 1
+        self._table = None
+
+    def _modes_after_doses(self) -> np.ndarray:
+        """Mode amplitudes just after each dose, ``(N, D, n_inputs, M)`` (computed once, on first use)."""
+        if self._table is None:
+            N, D = self.n_patients, self.dose_times.shape[1]
+            A = np.broadcast_to(self.amplitudes, (N,) + self.amplitudes.shape[1:])
+            lam = np.broadcast_to(self.rates, (N,) + self.rates.shape[1:])
+            tm = np.broadcast_to(self.dose_times, (N, D))
+            am = np.broadcast_to(self.doses, (N, D, self.doses.shape[2]))
+            out = np.zeros((N, D) + A.shape[1:])
+            S = np.zeros(A.shape)
+            for d in range(D):
+                if d:
+                    gap = np.where(np.isfinite(tm[:, d]), tm[:, d] - tm[:, d - 1], 0.0)
+                    S = S * np.exp(-lam * gap[:, None, None])
+                S = S + am[:, d, :, None] * A
+                out[:, d] = S
+            self._table = out
+        return self._table
+
+    def _row(self, arr, rows):
+        return arr[rows] if arr.shape[0] > 1 else arr[np.zeros_like(rows)]
+
+    def _modes(self, t, rows, t_start):
+        """Mode terms ``S·e^{−λ(t − t_last)}`` at ``t``, ``(m, n_inputs, M)``, and the rates."""
+        rows = np.asarray(rows)
+        t = np.asarray(t, dtype=float)
+        t0 = np.broadcast_to(np.asarray(t_start, float), t.shape)
+        tm = self._row(self.dose_times, rows)
+        j = (tm <= (t0 + 1e-9)[:, None]).sum(axis=1)
+        lam = self._row(self.rates, rows)
+        if tm.shape[1] == 0:
+            return np.zeros((rows.shape[0],) + lam.shape[1:]), lam
+        table = self._modes_after_doses()
+        jj = np.maximum(j - 1, 0)
+        S = table[rows if table.shape[0] > 1 else np.zeros_like(rows), jj]
+        t_last = tm[np.arange(rows.shape[0]), jj]
+        gap = np.where(j > 0, t - t_last, 0.0)
+        terms = np.where((j > 0)[:, None, None], S * np.exp(-lam * gap[:, None, None]), 0.0)
+        return terms, lam
+
+    def values(self, t, rows, t_start):
+        terms, _ = self._modes(t, rows, t_start)
+        return terms.sum(axis=2).T.copy()
+
+    def derivatives(self, t, rows, t_start):
+        terms, lam = self._modes(t, rows, t_start)
+        return (-(lam * terms)).sum(axis=2).T.copy()
+
+    def breakpoints(self, n_patients: int) -> np.ndarray:
+        if self.n_patients not in (1, n_patients):
+            raise InputError(f"DoseEventExposure holds {self.n_patients} patients; the simulation has {n_patients}",
+                             field="exposures")
+        return np.broadcast_to(self.dose_times, (n_patients, self.dose_times.shape[1]))
+
+
+def bolus_modes(volume, k_el) -> tuple[np.ndarray, np.ndarray]:
+    """Unit-dose modes of an IV bolus into one compartment: ``C(t) = e^{−k t} / V``.
+
+    ``volume`` and ``k_el`` are scalars or ``(N,)``; returns ``(A, λ)`` each ``(N, 1)`` (``A`` in
+    concentration per dose unit: 1/V).
+    """
+    V, k = np.broadcast_arrays(np.atleast_1d(np.asarray(volume, float)), np.atleast_1d(np.asarray(k_el, float)))
+    if np.any(V <= 0) or np.any(k < 0):
+        raise InputError("bolus_modes: volume must be > 0 and k_el >= 0", field="volume")
+    return (1.0 / V)[:, None], k[:, None].copy()
+
+
+def oral_modes(volume, ka, ke, bioavailability=1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Unit-dose modes of first-order absorption into one compartment (the Bateman function):
+    ``C(t) = F·ka / (V (ka − ke)) · (e^{−ke t} − e^{−ka t})``, ``ka ≠ ke``.
+
+    Returns ``(A, λ)`` each ``(N, 2)``: modes ``(ke, ka)`` with amplitudes ``(+c, −c)``.
+    """
+    V, a, e, F = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, float)) for x in (volume, ka, ke, bioavailability)))
+    if np.any(V <= 0) or np.any(a <= 0) or np.any(e < 0) or np.any(np.isclose(a, e, rtol=1e-9, atol=0.0)):
+        raise InputError("oral_modes: need volume > 0, ka > 0, ke >= 0 and ka != ke", field="ka")
+    c = F * a / (V * (a - e))
+    return np.stack([c, -c], axis=1), np.stack([e, a], axis=1)
 
 
 class GridExposure(Exposure):

@@ -8,16 +8,71 @@ from lenvici.errors import InputError, SimulationError
 from lenvici.sim.model._compile import CompiledModel, compile_model
 from lenvici.sim.model._spec import ModelSpec
 from lenvici.sim.solver._controller import PIController
-from lenvici.sim.solver._event import Event
+from lenvici.sim.solver._event import Event, OutputEvent
 from lenvici.sim.solver._exposure import Exposure
 from lenvici.sim.solver._result import RESULTS, Solution
 from lenvici.sim.solver._rosenbrock import AbstractRosenbrock, Rodas4
 from lenvici.sim.solver._saveat import SaveAt
 from lenvici.sim.solver._term import ODETerm
 
-__all__ = ["simulate"]
+__all__ = ["simulate", "BACKENDS"]
 
 _RUNNING = int(RESULTS.running)
+
+#: Values of ``simulate(..., backend=)``.
+BACKENDS = ("auto", "numpy", "numba", "jax")
+#: ``backend="auto"`` compiles only for batches at least this large: compiling a model the first time on a
+#: machine takes seconds (later processes load numba's cache), which a few patients never pay back.
+AUTO_NUMBA_MIN_PATIENTS = 64
+
+
+def _try_numba(cm, y0, params, t_grid, exposures, *, t0, solver, controller, event, max_steps, dt0, outputs,
+               required):
+    """The compiled engine's solution, or ``None`` where it does not support the options (and
+    ``required`` is false: ``backend="auto"``)."""
+    from lenvici.sim.solver import _numba
+    from lenvici.sim.solver._modal import modal_inputs
+
+    reason = _numba.unsupported(solver, controller, event)
+    term = ODETerm(cm, params, exposures)  # validates params and the exposure's input names
+    N, n = term.n_patients, cm.n_states
+    save = SaveAt(t_grid)
+    ts = save.ts
+    t_start = float(ts[0]) if t0 is None else float(t0)
+    if t_start > ts[0]:
+        raise InputError(f"t0 ({t_start}) is after the first save time ({ts[0]})", field="t0")
+    inputs = None
+    if reason is None:
+        inputs = modal_inputs(exposures, cm.spec.input_names, N, t_start)
+        if inputs is None:
+            reason = f"exposure {type(exposures).__name__} (supported: none, constant, step, dose events, stacks)"
+    if reason is not None:
+        if required:
+            raise InputError(f"backend='numba' does not support {reason}; use backend='numpy' or 'auto'",
+                             field="backend")
+        return None
+    y0 = np.asarray(y0, dtype=float)
+    if y0.ndim == 1:
+        y0 = np.tile(y0, (N, 1))
+    if y0.shape != (N, n):
+        raise InputError(f"y0 must have shape ({N}, {n}); got {y0.shape}", field="y0")
+    return _numba.simulate_numba(cm, y0, term.P.T, ts, t_start, inputs, controller=controller or PIController(),
+                                 event=event, max_steps=max_steps, dt0=dt0, outputs=outputs)
+
+
+def _simulate_jax(cm, y0, params, t_grid, exposures, *, controller, max_steps, outputs, event, solver, dt0, t0):
+    """Dispatch to the JAX engine (optional extra)."""
+    try:
+        import jax  # noqa: F401
+    except ImportError:
+        raise InputError("backend='jax' needs the optional extra: pip install 'lenvici[jax]'", field="backend") from None
+    for name, value in (("event", event), ("solver", solver), ("dt0", dt0), ("t0", t0)):
+        if value is not None:
+            raise InputError(f"backend='jax' does not take {name}=; use backend='numpy' or 'numba'", field=name)
+    from lenvici.sim.solver._jax import simulate_jax
+
+    return simulate_jax(cm, y0, params, t_grid, exposures, controller=controller, max_steps=max_steps,
+                        outputs=outputs)
 
 
 def _initial_step(term, t0, Y, scale, controller, span):
@@ -63,8 +118,8 @@ def _locate_event(event, solver, term, t, y, h, g_lo, g_hi, rows):
 
 def simulate(model: ModelSpec | CompiledModel, y0, params, t_grid, exposures: Exposure | None = None, *,
              t0: float | None = None, solver: AbstractRosenbrock | None = None, controller=None,
-             event: Event | None = None, max_steps: int = 100_000, dt0=None, outputs: bool = True,
-             throw: bool = False, chunk_size: int | None = 2048) -> Solution:
+             event: Event | OutputEvent | None = None, max_steps: int = 100_000, dt0=None, outputs: bool = True,
+             throw: bool = False, chunk_size: int | None = 2048, backend: str = "auto") -> Solution:
     """Integrate ``N`` patients at once, each with its own parameters, inputs and adaptive steps.
 
     Parameters
@@ -87,7 +142,9 @@ def simulate(model: ModelSpec | CompiledModel, y0, params, t_grid, exposures: Ex
     controller
         Step-size controller; default ``PIController(rtol=1e-6, atol=1e-9)``.
     event
-        A terminating :class:`~lenvici.sim.solver.Event` (e.g. reaching a baseline diameter).
+        A terminating :class:`~lenvici.sim.solver.Event`, or an :class:`~lenvici.sim.solver.OutputEvent`
+        (an output reaching a per-patient threshold, e.g. the baseline RECIST diameter), which the compiled
+        engine also runs.
     max_steps
         Most steps (accepted + rejected) per patient.
     dt0
@@ -100,7 +157,14 @@ def simulate(model: ModelSpec | CompiledModel, y0, params, t_grid, exposures: Ex
     chunk_size
         Patients integrated together (``None``: all at once). Patients are independent, so chunking changes
         no number; blocks of a few thousand keep the working arrays in cache and are faster than one
-        huge batch.
+        huge batch. The compiled engine integrates each patient on its own and ignores it.
+    backend
+        ``"numpy"``: the vectorised engine; ``"numba"``: the compiled per-patient engine
+        (:mod:`lenvici.sim.solver._numba`; Rodas4 with :class:`PIController` or :class:`ConstantStepSize`,
+        exposures that are none, constant, step, dose events or a stack of these, no event or an
+        :class:`OutputEvent`); ``"auto"``: numba where it supports the options and the batch has at least
+        ``AUTO_NUMBA_MIN_PATIENTS`` (64) patients, else numpy; ``"jax"``:
+        the JAX engine (the optional extra ``lenvici[jax]``). numpy and numba agree to rounding error.
 
     Returns
     -------
@@ -116,6 +180,22 @@ def simulate(model: ModelSpec | CompiledModel, y0, params, t_grid, exposures: Ex
     cm = model if isinstance(model, CompiledModel) else compile_model(model)
     params = np.asarray(params, dtype=float)
     N = params.shape[0] if params.ndim == 2 else 0
+    if backend not in BACKENDS:
+        raise InputError(f"backend must be one of {list(BACKENDS)}; got {backend!r}", field="backend")
+    if backend == "jax":
+        return _simulate_jax(cm, y0, params, t_grid, exposures, controller=controller, max_steps=max_steps,
+                             outputs=outputs, event=event, solver=solver, dt0=dt0, t0=t0)
+    if backend == "numba" or (backend == "auto" and N >= AUTO_NUMBA_MIN_PATIENTS):
+        sol = _try_numba(cm, y0, params, t_grid, exposures, t0=t0, solver=solver, controller=controller, event=event,
+                         max_steps=max_steps, dt0=dt0, outputs=outputs, required=backend == "numba")
+        if sol is not None:
+            if throw and not np.all(sol.ok):
+                bad = np.flatnonzero(~sol.ok)
+                raise SimulationError(f"{bad.size} of {N} patients failed; first: patient {bad[0]}: "
+                                      f"{sol.message(bad[0])}")
+            return sol
+    if isinstance(event, OutputEvent):
+        event = event.as_event(ODETerm(cm, params, exposures))
     if chunk_size is not None and N > chunk_size:
         y0 = np.asarray(y0, dtype=float)
         parts = []
@@ -126,7 +206,7 @@ def simulate(model: ModelSpec | CompiledModel, y0, params, t_grid, exposures: Ex
             parts.append(simulate(cm, y0 if y0.ndim == 1 else y0[idx], params[idx], t_grid, sub_exp, t0=t0,
                                   solver=solver, controller=controller, event=sub_event, max_steps=max_steps,
                                   dt0=dt0 if np.ndim(dt0) == 0 else np.asarray(dt0)[idx], outputs=outputs,
-                                  throw=False, chunk_size=None))
+                                  throw=False, chunk_size=None, backend="numpy"))
         sol = _concatenate(parts)
         if throw and not np.all(sol.ok):
             bad = np.flatnonzero(~sol.ok)
