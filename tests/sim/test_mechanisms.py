@@ -103,18 +103,40 @@ def test_resistance_rises_under_treatment(compiled, baseline):
 
 
 def test_tumour_mass_balance(spec, compiled, baseline, table):
-    """With no proliferation and no clearance, viable + necrotic volume is conserved."""
+    """With no proliferation (hence no starvation) and no necrotic clearance (perfused or avascular), the
+    necrotic volume is conserved: immune-killed cells die by apoptosis and leave the lesion (efferocytosis)
+    instead of entering the necrotic compartment, so only the viable volume falls."""
     p = baseline.params.copy()
     p[:, table.index("k_prol")] = 0.0
     p[:, table.index("k_clear")] = 0.0
+    p[:, table.index("k_clear_avasc")] = 0.0
     p[:, table.index("k_kill")] = 0.05
     y0 = baseline.y0.copy()
-    y0[:, spec.state_names.index("K")] *= 0.5  # starvation moves viable into necrotic... (k_prol = 0 stops it)
+    y0[:, spec.state_names.index("K")] *= 0.5
     sol = simulate(compiled, y0, p, [0.0, 100.0, 200.0], ConstantExposure(INPUTS, [6.0, 0.0, 150.0]),
                    controller=PIController(rtol=1e-10, atol=1e-12))
-    total = sol["V_v"] + sol["V_n"]
-    np.testing.assert_allclose(total, np.broadcast_to(total[:, :1], total.shape), rtol=tol.CONSERVATION_REL)
-    assert np.all(sol["V_v"][:, -1] < sol["V_v"][:, 0])  # killing moved volume across
+    nec = sol["V_n"]
+    np.testing.assert_allclose(nec, np.broadcast_to(nec[:, :1], nec.shape), rtol=tol.CONSERVATION_REL)
+    assert np.all(sol["V_v"][:, -1] < sol["V_v"][:, 0])  # killing removed viable volume
+
+
+def test_necrotic_clearance_is_perfusion_limited(spec, compiled, baseline, table):
+    """Necrotic resorption runs at k_clear while the vasculature reaches the whole lesion and falls towards
+    k_clear_avasc when it does not (the ablation-zone resorption rate; parameter file)."""
+    y0 = baseline.y0.copy()
+    p = baseline.params.copy()
+    kc, ka = table["k_clear"].value, table["k_clear_avasc"].value
+    iK = spec.state_names.index("K")
+    lesion = y0[:, spec.state_names.index("V_v")] + y0[:, spec.state_names.index("V_n")]
+    rates = {}
+    for label, k_factor in (("perfused", 50.0), ("pruned", 0.001)):
+        y = y0.copy()
+        y[:, iK] = k_factor * lesion
+        sol = simulate(compiled, y, p, [0.0, 1e-6], ConstantExposure(INPUTS, [0.0, 0.0, 0.0]),
+                       controller=PIController(rtol=1e-8, atol=1e-10))
+        rates[label] = sol["k_nec"][:, 0]
+    np.testing.assert_allclose(rates["perfused"], kc, rtol=1e-3)
+    np.testing.assert_allclose(rates["pruned"], ka, rtol=0.01)
 
 
 def test_t_cell_balance(spec, compiled, baseline, table):

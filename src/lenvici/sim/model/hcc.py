@@ -82,6 +82,13 @@ DEFINITIONS = tuple(_occupancy_definitions()) + (
                "tumour cells; refs [8, 17])", output=True),
     Definition("I_4", "occ_FGFR4", "1", "FGF19-FGFR4 inhibition in tumour cells", output=True),
     Definition("S", "(V_v / K)**theta", "1", "Supply deficit: viable demand over vascular capacity"),
+    Definition("f_perf", "1 / (1 + ((V_v + V_n) / K)**4)**(1/4)", "1",
+               "Share of the lesion within reach of its vasculature: a smooth min(1, K / (V_v + V_n)) - the tissue "
+               "volume the vessels can supply over the whole (viable + necrotic) lesion, capped at 1 (~0.95 in an "
+               "untreated tumour at diagnosis, ~0.3 once lenvatinib has pruned the vessels)", output=True),
+    Definition("k_nec", "k_clear_avasc + (k_clear - k_clear_avasc) * f_perf", "1/day",
+               "Necrotic-tissue resorption rate: perfusion-limited, from k_clear (perfused) down to k_clear_avasc "
+               "(devascularised coagulative necrosis)", output=True),
     Definition("E_dir", "(e_fgfr4 * fgf19 * I_4 + e_raf * occ_RAF1) * (1 - r_prol * R)", "1",
                "Direct antiproliferative effect (FGF19-FGFR4 for lenvatinib, RAF for sorafenib) after EGFR bypass",
                output=True),
@@ -113,8 +120,11 @@ FLUXES = (
          "Proliferation of viable cells, reduced by direct FGFR4/RAF blockade"),
     Flux("starvation", "k_prol * S * V_v", "V_v", "V_n",
          "Hypoxic/starvation death when demand approaches vascular capacity (refs [3, 17])"),
-    Flux("immune_killing", "k_imm * V_v", "V_v", "V_n", "Killing by effector CD8 T cells"),
-    Flux("necrosis_clearance", "k_clear * V_n", "V_n", None, "Resorption of necrotic tissue"),
+    Flux("immune_killing", "k_imm * V_v", "V_v", None,
+         "Killing by effector CD8 T cells: apoptotic death, removed by the infiltrate's phagocytes (efferocytosis, "
+         "hours) rather than left as non-enhancing necrosis - immune responses shrink the whole lesion"),
+    Flux("necrosis_clearance", "k_nec * V_n", "V_n", None,
+         "Resorption of necrotic tissue by phagocytes delivered through the vasculature (perfusion-limited)"),
     # vasculature (Hahnfeldt 1999 with a two-route stimulation and a drug pruning term)
     Flux("angiogenesis", "b_ang * A_drive * V_v", None, "K",
          "Vascular stimulation by viable tumour through the VEGF and FGF routes (Hahnfeldt b*V)"),
