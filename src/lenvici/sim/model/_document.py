@@ -172,7 +172,9 @@ def render_markdown(spec: ModelSpec | None = None, table: ParameterTable | None 
     w("- `d_mrecist`: diameter of a sphere holding the viable burden — the mRECIST (enhancing) sum "
       "(compare with mRECIST; the model does not distinguish investigator from independent review).")
     w("- The gap between them is produced by the model: VEGFR blockade starves viable tumour into the "
-      "necrotic compartment, which is resorbed slowly (`k_clear`).")
+      "necrotic compartment, which is resorbed at the perfusion-limited rate `k_nec` — from `k_clear` in "
+      "perfused tissue down to `k_clear_avasc` as pruned vessels stop reaching it — so the whole lesion "
+      "shrinks later and less than its enhancing part; T-cell-killed cells leave the lesion.")
     w("- `H_nl`: cumulative new-lesion hazard; a new lesion (progression under both criteria) occurs when "
       "`H_nl` exceeds an Exp(1) draw. `H_os`: cumulative death hazard, used the same way; both start at "
       "zero at treatment start.")
