@@ -183,17 +183,13 @@ def simulate(model: ModelSpec | CompiledModel, y0, params, t_grid, exposures: Ex
     if backend not in BACKENDS:
         raise InputError(f"backend must be one of {list(BACKENDS)}; got {backend!r}", field="backend")
     if backend == "jax":
-        return _simulate_jax(cm, y0, params, t_grid, exposures, controller=controller, max_steps=max_steps,
-                             outputs=outputs, event=event, solver=solver, dt0=dt0, t0=t0)
+        return _checked(_simulate_jax(cm, y0, params, t_grid, exposures, controller=controller, max_steps=max_steps,
+                                      outputs=outputs, event=event, solver=solver, dt0=dt0, t0=t0), throw)
     if backend == "numba" or (backend == "auto" and N >= AUTO_NUMBA_MIN_PATIENTS):
         sol = _try_numba(cm, y0, params, t_grid, exposures, t0=t0, solver=solver, controller=controller, event=event,
                          max_steps=max_steps, dt0=dt0, outputs=outputs, required=backend == "numba")
         if sol is not None:
-            if throw and not np.all(sol.ok):
-                bad = np.flatnonzero(~sol.ok)
-                raise SimulationError(f"{bad.size} of {N} patients failed; first: patient {bad[0]}: "
-                                      f"{sol.message(bad[0])}")
-            return sol
+            return _checked(sol, throw)
     if isinstance(event, OutputEvent):
         event = event.as_event(ODETerm(cm, params, exposures))
     if chunk_size is not None and N > chunk_size:
@@ -207,12 +203,7 @@ def simulate(model: ModelSpec | CompiledModel, y0, params, t_grid, exposures: Ex
                                   solver=solver, controller=controller, event=sub_event, max_steps=max_steps,
                                   dt0=dt0 if np.ndim(dt0) == 0 else np.asarray(dt0)[idx], outputs=outputs,
                                   throw=False, chunk_size=None, backend="numpy"))
-        sol = _concatenate(parts)
-        if throw and not np.all(sol.ok):
-            bad = np.flatnonzero(~sol.ok)
-            raise SimulationError(f"{bad.size} of {N} patients failed; first: patient {bad[0]}: "
-                                  f"{sol.message(bad[0])}")
-        return sol
+        return _checked(_concatenate(parts), throw)
     term = ODETerm(cm, params, exposures)
     N, n = term.n_patients, cm.n_states
     y0 = np.asarray(y0, dtype=float)
@@ -341,9 +332,15 @@ def simulate(model: ModelSpec | CompiledModel, y0, params, t_grid, exposures: Ex
                    state_names=cm.spec.state_names, outputs=outs, n_steps=n_steps, n_rejected=n_rej,
                    solver=type(solver).__name__, rtol=getattr(controller, "rtol", float("nan")),
                    atol=getattr(controller, "atol", float("nan")))
+    return _checked(sol, throw)
+
+
+def _checked(sol: Solution, throw: bool) -> Solution:
+    """``sol``, or :class:`~lenvici.errors.SimulationError` naming the first failed patient when ``throw``."""
     if throw and not np.all(sol.ok):
         bad = np.flatnonzero(~sol.ok)
-        raise SimulationError(f"{bad.size} of {N} patients failed; first: patient {bad[0]}: {sol.message(bad[0])}")
+        raise SimulationError(f"{bad.size} of {bad.size + int(np.sum(sol.ok))} patients failed; first: patient "
+                              f"{bad[0]}: {sol.message(bad[0])}")
     return sol
 
 
