@@ -2,56 +2,140 @@
 
 Each drug's population-PK model (:func:`lenvici.sim.pk.default_model`) gives each patient's individual
 clearance (covariates: weight; random effects seeded). The PD model is driven by the *average* steady-state
-unbound concentration ``fu * F * dose / (tau * CL) / MW`` (nM) times the protocol's relative dose intensity
-(MODELLING.md section 4: the published/assumed RDI route). Pembrolizumab uses its steady-state clearance
-``CL * exp(EMAX)`` (the label's time-varying clearance) and total serum concentration. Within-day
+unbound concentration ``fu * F * dose / (tau * CL) / MW`` (nM). Pembrolizumab uses its steady-state
+clearance ``CL * exp(EMAX)`` (the label's time-varying clearance) and total serum concentration. Within-day
 fluctuation is averaged out — a simplification the PD time scales (weeks) allow.
 
-A component that starts later than day 0 (``start_day``) switches on as a step: a breakpoint no solver
-step crosses.
+Dose intensity (MODELLING.md section 4), per drug from the protocol (an arm may override it):
+
+* a relative dose intensity (the default route): the average concentration times the protocol's RDI;
+* ``{model: adverse_event_ladder}`` (lenvatinib): each patient's dose walks down the label's ladder as
+  dose-limiting adverse events occur (:mod:`lenvici.sim.adverse_events`); each level's daily dose goes
+  through the same conversion, so the input is piecewise constant per patient (zero while withheld or
+  after discontinuation).
+
+A component that starts later than day 0 (``start_day``) switches on as a step. Every switch is a
+breakpoint no solver step crosses.
+
+Cadonilimab (review ref 86) feeds the anti-PD-1 input ``c_pd1`` through the generic-IgG PK approximation of
+``pk_parameters.yaml`` (no cadonilimab population-PK model was verified). Its molar mass is not in that
+file; :data:`MOLAR_MASS_FALLBACK` supplies an assumed ~200 kDa. Its CTLA-4 arm is **not modelled**: the model
+has no CTLA-4 input.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from lenvici.errors import InputError
+from lenvici.sim.adverse_events import ladder_course, start_levels
 from lenvici.sim.pk import default_model
-from lenvici.sim.protocols import Protocol
+from lenvici.sim.protocols import Component, LadderModel, Protocol
 from lenvici.sim.solver import ConstantExposure, Exposure, StepExposure
 
-__all__ = ["INPUTS", "INPUT_OF_DRUG", "component_exposures", "arm_exposures", "arm_exposure"]
+__all__ = ["INPUTS", "INPUT_OF_DRUG", "MOLAR_MASS_FALLBACK", "component_exposures", "component_courses",
+           "arm_exposures", "arm_exposure", "nm_per_mg_per_day"]
 
 #: The PD model's drug inputs (nM), in the model's order.
 INPUTS = ("c_len", "c_sor", "c_pd1")
 #: Which model input each protocol drug feeds.
-INPUT_OF_DRUG = {"lenvatinib": "c_len", "sorafenib": "c_sor", "pembrolizumab": "c_pd1"}
+INPUT_OF_DRUG = {"lenvatinib": "c_len", "sorafenib": "c_sor", "pembrolizumab": "c_pd1", "cadonilimab": "c_pd1"}
+
+#: Molar masses (g/mol) for drugs whose PK record has none, with the basis.
+MOLAR_MASS_FALLBACK: dict[str, tuple[float, str]] = {
+    "cadonilimab": (200_000.0,
+                    "assumption: cadonilimab (AK104) is a symmetric tetravalent PD-1 x CTLA-4 bispecific built on an "
+                    "IgG1 (Pang X et al. MAbs 2023;15:2180794): an IgG (~149 kDa, as pembrolizumab's label) plus two "
+                    "single-chain Fv (~25 kDa each) is ~200 kDa; no published molar mass was verified"),
+}
+
+_LADDER_SEED = 104729
+
+
+def _molar_mass(drug: str, model) -> float:
+    mw = model.drug_constants.molecular_weight
+    if mw is not None:
+        return float(mw)
+    if drug in MOLAR_MASS_FALLBACK:
+        return MOLAR_MASS_FALLBACK[drug][0]
+    raise InputError(f"{drug}: no molar mass to convert its concentration to nM", field="drug")
+
+
+def _pk(comp: Component, covariates, seed: int, k: int):
+    """``(F, CL in L/day, fu, molar mass in g/mol)`` per patient from the drug's population-PK model
+    (random effects from ``default_rng([seed, k])``, ``k`` the component's index in its arm)."""
+    w = np.asarray(covariates["weight_kg"], float)
+    model = default_model(comp.drug)
+    p = model.sample_parameters({"weight_kg": w}, seed=np.random.default_rng([seed, k]))
+    cl = np.asarray(p["CL"], float)
+    if comp.drug == "pembrolizumab" and "EMAX" in p.values:
+        cl = cl * np.exp(np.asarray(p["EMAX"], float))
+    f = np.asarray(p.values.get("F", np.ones_like(cl)), float)
+    return f, cl, model.drug_constants.fraction_unbound, _molar_mass(comp.drug, model)
+
+
+def _average_nm(comp: Component, covariates, pk) -> np.ndarray:
+    """Average steady-state unbound concentration (nM) at the component's nominal dose."""
+    f, cl, fu, mw = pk
+    mg_per_l = f * comp.dose(np.asarray(covariates["weight_kg"], float)) / (comp.interval_days * cl)
+    return fu * mg_per_l / mw * 1e6
+
+
+def nm_per_mg_per_day(comp: Component, covariates, seed: int, k: int) -> np.ndarray:
+    """Per patient: unbound average steady-state concentration (nM) per 1 mg/day of ``comp``'s drug,
+    ``fu * F / CL / MW * 1e6`` with the patient's clearance (L/day)."""
+    f, cl, fu, mw = _pk(comp, covariates, seed, k)
+    return fu * f / cl / mw * 1e6
+
+
+def _placebo_free(protocol: Protocol, arm_label: str):
+    return [(k, c) for k, c in enumerate(protocol.arm(arm_label).components) if c.drug != "placebo"]
 
 
 def component_exposures(protocol: Protocol, arm_label: str, covariates, seed: int):
-    """Per regimen component: ``(input column, (N,) average steady-state concentration in nM, start_day)``."""
-    arm = protocol.arm(arm_label)
-    w = np.asarray(covariates["weight_kg"], float)
+    """Per regimen component: ``(input column, (N,) average steady-state concentration in nM, start_day)``
+    at the nominal dose times the relative dose intensity (1 for a drug on the adverse-event ladder, whose
+    course :func:`component_courses` gives)."""
     out = []
-    for k, comp in enumerate(arm.components):
-        if comp.drug == "placebo":
-            continue
-        model = default_model(comp.drug)
-        p = model.sample_parameters({"weight_kg": w}, seed=np.random.default_rng([seed, k]))
-        cl = np.asarray(p["CL"], float)
-        if comp.drug == "pembrolizumab" and "EMAX" in p.values:
-            cl = cl * np.exp(np.asarray(p["EMAX"], float))
-        f = np.asarray(p.values.get("F", np.ones_like(cl)), float)
-        dc = model.drug_constants
-        mg_per_l = f * comp.dose(w) / (comp.interval_days * cl)
-        nm = dc.fraction_unbound * mg_per_l / dc.molecular_weight * 1e6
-        out.append((INPUTS.index(INPUT_OF_DRUG[comp.drug]), nm * protocol.dose_intensity_for(comp.drug),
+    for k, comp in _placebo_free(protocol, arm_label):
+        nm = _average_nm(comp, covariates, _pk(comp, covariates, seed, k))
+        out.append((INPUTS.index(INPUT_OF_DRUG[comp.drug]), nm * protocol.dose_intensity_for(comp.drug, arm_label),
                     float(comp.start_day)))
+    return out
+
+
+def component_courses(protocol: Protocol, arm_label: str, covariates, seed: int):
+    """Per regimen component: ``(input column, times (N, K), levels (N, K + 1))``, a piecewise-constant
+    concentration (nM) per patient; ``K = 0`` for a constant input."""
+    w = np.asarray(covariates["weight_kg"], float)
+    n = w.size
+    out = []
+    for k, comp in _placebo_free(protocol, arm_label):
+        col = INPUTS.index(INPUT_OF_DRUG[comp.drug])
+        pk = _pk(comp, covariates, seed, k)
+        rule = protocol.dose_model_for(comp.drug, arm_label)
+        if isinstance(rule, LadderModel):
+            f, cl, fu, mw = pk
+            per_mg = fu * f / cl / mw * 1e6
+            if comp.drug != "lenvatinib":
+                raise InputError(f"the adverse-event ladder is encoded for lenvatinib only, not {comp.drug}",
+                                 field="dose_intensity")
+            course = ladder_course(start_levels(comp.dose(w), comp.interval_days),
+                                   np.random.default_rng([seed, k, _LADDER_SEED]), rule.overrides)
+            times, levels = course.times + comp.start_day, course.daily_mg * per_mg[:, None]
+        else:
+            nm = _average_nm(comp, covariates, pk) * protocol.dose_intensity_for(comp.drug, arm_label)
+            times, levels = np.zeros((n, 0)), nm[:, None]
+        if comp.start_day > 0:
+            times = np.concatenate([np.full((n, 1), float(comp.start_day)), times], axis=1)
+            levels = np.concatenate([np.zeros((n, 1)), levels], axis=1)
+        out.append((col, times, levels))
     return out
 
 
 def arm_exposures(protocol: Protocol, arm_label: str, covariates, seed: int) -> np.ndarray:
     """``(N, 3)`` average steady-state concentrations (nM) of ``c_len``, ``c_sor``, ``c_pd1`` for one arm
-    (every component at its steady state, whatever its ``start_day``)."""
+    (every component at its nominal steady state, whatever its ``start_day`` or dose ladder)."""
     w = np.asarray(covariates["weight_kg"], float)
     out = np.zeros((w.size, len(INPUTS)))
     for col, nm, _start in component_exposures(protocol, arm_label, covariates, seed):
@@ -59,19 +143,31 @@ def arm_exposures(protocol: Protocol, arm_label: str, covariates, seed: int) -> 
     return out
 
 
+def _merge(courses, n: int):
+    """One step function per patient from several: the union of the switch times (duplicates and columns
+    that never switch dropped) and the summed levels in force on each interval."""
+    parts = [t for _c, t, _l in courses if t.shape[1]]
+    times = np.sort(np.concatenate(parts, axis=1), axis=1) if parts else np.zeros((n, 0))
+    if times.shape[1] > 1:
+        dup = np.concatenate([np.zeros((n, 1), bool), times[:, 1:] == times[:, :-1]], axis=1)
+        times = np.sort(np.where(dup, np.inf, times), axis=1)
+    times = times[:, np.isfinite(times).any(axis=0)]
+    starts = np.concatenate([np.full((n, 1), -np.inf), times], axis=1)  # interval j starts at starts[:, j]
+    levels = np.zeros((n, times.shape[1] + 1, len(INPUTS)))
+    rows = np.arange(n)[:, None]
+    for col, t, lv in courses:
+        j = (t[:, None, :] <= starts[:, :, None]).sum(axis=2) if t.shape[1] else np.zeros(starts.shape, int)
+        levels[:, :, col] += lv[rows, j]
+    return times, levels
+
+
 def arm_exposure(protocol: Protocol, arm_label: str, covariates, seed: int) -> Exposure:
-    """The arm's exposure for the solver: constant when every component starts on day 0, else a
-    :class:`~lenvici.sim.solver.StepExposure` switching each component on at its ``start_day``."""
-    comps = component_exposures(protocol, arm_label, covariates, seed)
+    """The arm's exposure for the solver: constant when no input ever switches (e.g. every component from
+    day 0 on the relative-dose-intensity route, or nobody on the ladder has an event), else a
+    :class:`~lenvici.sim.solver.StepExposure` per patient."""
     n = np.asarray(covariates["weight_kg"]).size
-    if all(s == 0 for _c, _v, s in comps):
-        conc = np.zeros((n, len(INPUTS)))
-        for col, nm, _s in comps:
-            conc[:, col] += nm
-        return ConstantExposure(INPUTS, conc)
-    starts = sorted({s for _c, _v, s in comps if s > 0})
-    levels = np.zeros((n, len(starts) + 1, len(INPUTS)))
-    for col, nm, start in comps:
-        first = int(np.searchsorted(starts, start)) + (1 if start > 0 else 0)
-        levels[:, first:, col] += nm[:, None]
-    return StepExposure(INPUTS, np.tile(np.array(starts, float), (n, 1)), levels)
+    times, levels = _merge(component_courses(protocol, arm_label, covariates, seed), n)
+    if times.shape[1] == 0:
+        return ConstantExposure(INPUTS, levels[:, 0, :])
+    with np.errstate(invalid="ignore"):  # the sortedness check subtracts inf padding from inf padding
+        return StepExposure(INPUTS, times, levels)

@@ -26,10 +26,19 @@ file's bounds; all other parameters at their file value. Covariate parameters (`
 Plausibility filter: the untreated growth from 0.05 mL to the baseline diameter must succeed and take between
 :data:`MIN_HISTORY_DAYS` and :data:`MAX_HISTORY_DAYS`; rejected draws are replaced by fresh ones (same seed
 stream, so the result is still reproducible).
+
+Scale: the untreated growth is the expensive part of a draw. It runs in batches of :data:`PRETREATMENT_BATCH`
+consecutive candidates on a :class:`~lenvici.sim.runner.BlockRunner` (in this process by default, or on a Dask
+cluster), with the same numbers as one unbatched ``pretreatment_state`` call whatever the runner: the compiled
+engine (batches of at least ``AUTO_NUMBA_MIN_PATIENTS`` = 64) integrates each patient on its own, and the numpy
+engine (smaller sets, or options numba lacks) chunks at 2048 itself - there its event location couples the
+patients of a chunk (the bisection stops when *all* have converged), so the chunks must not move. A last
+batch under 64 joins the one before, keeping the engine the unbatched call would use.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -40,8 +49,10 @@ from lenvici.errors import InputError
 from lenvici.sim.model import load_parameters
 from lenvici.sim.pretreatment import PretreatmentResult, pretreatment_state
 from lenvici.sim.protocols import Protocol
+from lenvici.sim.runner import BlockRunner, InProcessRunner
+from lenvici.sim.solver._simulate import AUTO_NUMBA_MIN_PATIENTS
 
-__all__ = ["Population", "draw_population", "PRIOR_CV", "LATENT", "LATENT_CORRELATION"]
+__all__ = ["Population", "draw_population", "PRIOR_CV", "LATENT", "LATENT_CORRELATION", "PRETREATMENT_BATCH"]
 
 PRIOR_CV: dict[str, float] = {
     "k_prol": 0.35,      # tumour proliferation rate
@@ -53,6 +64,8 @@ PRIOR_CV: dict[str, float] = {
     "k_kill": 0.50,      # T-cell killing rate
 }
 MIN_HISTORY_DAYS = 60.0
+#: Candidates grown to baseline per task (module docstring, "Scale"); the numpy engine's default chunk.
+PRETREATMENT_BATCH = 2048
 MAX_HISTORY_DAYS = 20 * 365.25
 
 LATENT = ("weight", "ecog", "mvi", "ehs", "afp", "size", "albi")
@@ -149,15 +162,48 @@ def _draw_params(cov: Mapping[str, np.ndarray], rng: np.random.Generator,
     return table.array(n, over)
 
 
+def _pretreatment_block(_shared, block) -> PretreatmentResult:
+    params, diameter = block
+    return pretreatment_state(params, diameter)
+
+
+def _batches(m: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of the pre-treatment batches of ``m`` candidates (module docstring, "Scale")."""
+    cuts = list(range(0, m, PRETREATMENT_BATCH)) + [m]
+    if len(cuts) > 2 and cuts[-1] - cuts[-2] < AUTO_NUMBA_MIN_PATIENTS:
+        del cuts[-2]
+    return list(zip(cuts[:-1], cuts[1:]))
+
+
+def _pretreat(params: np.ndarray, diameter: np.ndarray, runner: BlockRunner, on_done) -> PretreatmentResult:
+    """:func:`pretreatment_state` of all candidates, batch by batch (``on_done(n_candidates_in_batch)``)."""
+    blocks = [(params[a:b], diameter[a:b]) for a, b in _batches(params.shape[0])]
+    parts = runner.map(_pretreatment_block, blocks, None, lambda i: on_done(blocks[i][0].shape[0]))
+    return PretreatmentResult(*(np.concatenate([getattr(p, f) for p in parts])
+                                for f in ("y0", "params", "days", "status")))
+
+
 def draw_population(protocol: Protocol, n: int, seed: int, *, typical: Mapping[str, float] | None = None,
-                    max_rounds: int = 10) -> Population:
+                    max_rounds: int = 10, runner: BlockRunner | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> Population:
     """``n`` plausible virtual patients for ``protocol``, reproducible by ``seed``.
 
     ``typical`` overrides the parameter file's value (the prior's median) of model parameters - the hook for
-    population-level calibration.
+    population-level calibration. The untreated growth runs in batches of :data:`PRETREATMENT_BATCH`
+    candidates on ``runner`` (default: in this process; the runner does not change the result).
+    ``progress(done, n)`` is called after each batch with the number of candidates grown so far, capped at ``n``.
     """
     if n < 1:
         raise InputError("n must be at least 1", field="n")
+    runner = runner or InProcessRunner()
+    grown = 0
+
+    def on_done(k: int) -> None:
+        nonlocal grown
+        grown += k
+        if progress is not None:
+            progress(min(grown, n), n)
+
     rng = np.random.default_rng(seed)
     keep_cov: list[dict] = []
     keep_params: list[np.ndarray] = []
@@ -170,7 +216,7 @@ def draw_population(protocol: Protocol, n: int, seed: int, *, typical: Mapping[s
         m = need if got == 0 else int(need * 1.5) + 4
         cov = _draw_covariates(protocol, m, rng)
         params = _draw_params(cov, rng, typical)
-        pre = pretreatment_state(params, cov["sum_diameter_mm"])
+        pre = _pretreat(params, cov["sum_diameter_mm"], runner, on_done)
         ok = pre.ok & (pre.days >= MIN_HISTORY_DAYS) & (pre.days <= MAX_HISTORY_DAYS)
         idx = np.flatnonzero(ok)[:need]
         rejected += int(np.sum(~ok))

@@ -26,12 +26,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from lenvici.errors import InputError
 
-__all__ = ["Protocol", "Arm", "Component", "load_protocol", "available_protocols", "PROTOCOL_DIR",
+__all__ = ["Protocol", "Arm", "Component", "LadderModel", "load_protocol", "available_protocols", "PROTOCOL_DIR",
            "DAYS_PER_MONTH"]
 
 DAYS_PER_MONTH = 30.4375
 Status = Literal["sourced", "recalled", "assumption"]
-Drug = Literal["lenvatinib", "sorafenib", "pembrolizumab", "placebo"]
+Drug = Literal["lenvatinib", "sorafenib", "pembrolizumab", "cadonilimab", "placebo"]
 
 
 class _Strict(BaseModel):
@@ -73,36 +73,70 @@ class Aetiology(_Sourced):
 
 class Component(_Strict):
     """One drug of a regimen: ``weight_based`` (``dose_mg`` at or above ``weight_threshold_kg``,
-    ``dose_mg_below`` under it) or ``fixed``; given every ``interval_days`` from ``start_day`` (days after
+    ``dose_mg_below`` under it), ``fixed`` (``dose_mg``) or ``per_kg`` (``dose_mg_per_kg`` times actual body
+    weight, e.g. cadonilimab 6 mg/kg); given every ``interval_days`` from ``start_day`` (days after
     randomisation; 0, the default, starts with the regimen - a later start models a sequential schedule)."""
 
     drug: Drug
-    rule: Literal["weight_based", "fixed"]
-    dose_mg: float = Field(ge=0.0)
+    rule: Literal["weight_based", "fixed", "per_kg"]
+    dose_mg: float | None = Field(default=None, ge=0.0)
     dose_mg_below: float | None = None
     weight_threshold_kg: float | None = None
+    dose_mg_per_kg: float | None = Field(default=None, gt=0.0)
     interval_days: float = Field(gt=0.0)
     start_day: float = Field(default=0.0, ge=0.0)
 
     @model_validator(mode="after")
     def _rule(self):
+        if self.rule == "per_kg":
+            if self.dose_mg_per_kg is None or self.dose_mg is not None:
+                raise ValueError("a per_kg dose needs dose_mg_per_kg (and no dose_mg)")
+            return self
+        if self.dose_mg is None or self.dose_mg_per_kg is not None:
+            raise ValueError(f"a {self.rule} dose needs dose_mg (and no dose_mg_per_kg)")
         if self.rule == "weight_based" and (self.dose_mg_below is None or self.weight_threshold_kg is None):
             raise ValueError("a weight_based dose needs dose_mg_below and weight_threshold_kg")
         return self
 
     def dose(self, weight_kg) -> np.ndarray:
-        """Dose (mg) per administration for each patient weight."""
+        """Dose (mg) per administration for each patient weight (kg)."""
         w = np.asarray(weight_kg, dtype=float)
         if self.rule == "fixed":
             return np.full(w.shape, self.dose_mg)
+        if self.rule == "per_kg":
+            return self.dose_mg_per_kg * w
         return np.where(w >= self.weight_threshold_kg, self.dose_mg, self.dose_mg_below)
 
 
+class LadderModel(_Strict):
+    """Dose intensity from the adverse-event dose ladder (:mod:`lenvici.sim.adverse_events`) instead of a
+    relative dose intensity: ``{model: adverse_event_ladder}``. ``overrides`` replaces named ladder
+    parameters (:data:`lenvici.sim.adverse_events.DEFAULTS`; checked when the exposure is built), each an
+    explicit deviation from the cited defaults, so it needs a ``rationale``."""
+
+    model: Literal["adverse_event_ladder"]
+    overrides: dict[str, float] = {}
+    rationale: str | None = None
+
+    @model_validator(mode="after")
+    def _why(self):
+        if self.overrides and not self.rationale:
+            raise ValueError("ladder overrides need a rationale")
+        return self
+
+
+DoseIntensity = Number | LadderModel
+
+
 class Arm(_Strict):
+    """One arm. ``dose_intensity`` (optional) overrides the protocol's per-drug dose intensity for this arm
+    only (an experiment comparing dose-intensity models within one protocol)."""
+
     label: str
     ratio: int = Field(ge=1)
     components: tuple[Component, ...]
     subsequent_therapy: Share
+    dose_intensity: dict[str, DoseIntensity] = {}
 
     @property
     def drugs(self) -> tuple[str, ...]:
@@ -157,7 +191,7 @@ class Protocol(_Strict):
     arms: tuple[Arm, ...]
     imaging: Imaging
     follow_up: FollowUp
-    dose_intensity: dict[str, Number] = {}
+    dose_intensity: dict[str, DoseIntensity] = {}
     baseline: Baseline
 
     @field_validator("arms")
@@ -191,9 +225,19 @@ class Protocol(_Strict):
             start = t
         return np.array(days)
 
-    def dose_intensity_for(self, drug: str) -> float:
-        rec = self.dose_intensity.get(drug)
-        return 1.0 if rec is None else float(rec.value)
+    def dose_model_for(self, drug: str, arm_label: str | None = None) -> Number | LadderModel | None:
+        """The dose-intensity record of ``drug`` (the arm's own when it has one, else the protocol's)."""
+        if arm_label is not None:
+            rec = self.arm(arm_label).dose_intensity.get(drug)
+            if rec is not None:
+                return rec
+        return self.dose_intensity.get(drug)
+
+    def dose_intensity_for(self, drug: str, arm_label: str | None = None) -> float:
+        """Relative dose intensity scaling the average exposure: the record's value, 1.0 when there is
+        none or when the adverse-event ladder supplies the dose course instead."""
+        rec = self.dose_model_for(drug, arm_label)
+        return 1.0 if rec is None or isinstance(rec, LadderModel) else float(rec.value)
 
     @property
     def cutoff_days(self) -> float:

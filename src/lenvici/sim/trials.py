@@ -20,24 +20,33 @@ Pipeline (per arm; one population is drawn for the trial and randomised by the p
 5. **Censoring.** Entry uniform over the accrual period; administrative censoring at the data cut-off.
 6. **Endpoints.** ORR (both criteria), DCR (RECIST 1.1), KM medians with 95 % CIs
    (:func:`lenvici.survival.kaplan_meier`), Cox HRs of each arm vs the last arm (:func:`lenvici.survival.cox_ph`).
+
+Scale. Steps 2-5 run per block of patients (:func:`lenvici.sim.trial_block.simulate_block`), in this process
+or on a Dask cluster (:mod:`lenvici.sim.runner`); everything random is drawn centrally beforehand, so the
+result does not depend on the block size or the scheduler, and memory holds one block's trajectories at a time.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from importlib import resources
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from importlib import resources
 
 import numpy as np
 import yaml
 
 from lenvici.errors import InputError
-from lenvici.sim.model import compile_model, hcc_model, load_parameters
 from lenvici.sim.exposure import arm_exposure
+from lenvici.sim.exposure_rows import take_exposure
+from lenvici.sim.model import load_parameters
 from lenvici.sim.population import Population, draw_population
 from lenvici.sim.protocols import DAYS_PER_MONTH, Protocol, load_protocol
-from lenvici.sim.solver import PIController, simulate
+from lenvici.sim.runner import DEFAULT_BLOCK_SIZE, check_block_size, open_runner
+from lenvici.sim.solver._simulate import AUTO_NUMBA_MIN_PATIENTS
+from lenvici.sim.trial_block import (PROGNOSTIC_BETAS, BlockOutcome, PatientBlock, TrialPlan, assess_responses,
+                                     simulate_block)
 from lenvici.survival import cox_ph, kaplan_meier
 
 __all__ = ["TrialSettings", "ArmResult", "Comparison", "TrialResult", "run_trial", "assess_responses"]
@@ -70,66 +79,6 @@ class TrialSettings:
             return cls()
         d = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return cls(typical=dict(d.get("values") or {}))
-
-
-def _first_true(mask: np.ndarray) -> np.ndarray:
-    """Index of the first True per row; ``mask.shape[1]`` when none."""
-    any_ = mask.any(axis=1)
-    return np.where(any_, mask.argmax(axis=1), mask.shape[1])
-
-
-def _criterion(d: np.ndarray, new_lesion: np.ndarray):
-    """Per-scan responses on sums ``d`` (N, S; scan 0 = baseline): codes 0 CR, 1 PR, 2 SD, 3 PD."""
-    base = d[:, :1]
-    nadir = np.minimum.accumulate(d, axis=1)
-    prev_nadir = np.concatenate([nadir[:, :1], nadir[:, :-1]], axis=1)
-    pd = ((d >= 1.2 * prev_nadir) & (d - prev_nadir >= 5.0)) | new_lesion
-    code = np.full(d.shape, 2)
-    code[d <= 0.7 * base] = 1
-    code[d < 5.0] = 0
-    code[pd] = 3
-    code[:, 0] = 2
-    return code
-
-
-def assess_responses(d_recist, d_mrecist, new_lesion, observed):
-    """Vectorised RECIST 1.1 / mRECIST on sums at scans (column 0 = baseline).
-
-    ``observed`` (N, S) marks scans done (alive, before cut-off). Returns a dict with per-patient
-    ``pd_scan`` (index of the first RECIST 1.1 PD scan, S if none), ``orr_recist``, ``orr_mrecist`` (confirmed),
-    ``dcr_recist`` booleans.
-    """
-    out = {}
-    S = d_recist.shape[1]
-    for name, d in (("recist", d_recist), ("mrecist", d_mrecist)):
-        code = _criterion(d, new_lesion)
-        code = np.where(observed, code, -1)
-        code[:, 0] = 2
-        pd_scan = _first_true(code == 3)
-        before = np.arange(S)[None, :] < pd_scan[:, None]
-        resp = (code >= 0) & (code <= 1) & before
-        confirmed = resp[:, 1:-1] & resp[:, 2:] if S > 2 else np.zeros((d.shape[0], 0), bool)
-        out[f"orr_{name}"] = confirmed.any(axis=1)
-        out[f"pd_scan_{name}"] = pd_scan
-        if name == "recist":
-            first_ok = observed[:, 1] & (code[:, 1] != 3) if S > 1 else np.zeros(d.shape[0], bool)
-            out["dcr_recist"] = first_ok | out["orr_recist"]
-    out["pd_scan"] = out["pd_scan_recist"]
-    return out
-
-
-def _crossing_time(t: np.ndarray, H: np.ndarray, threshold: np.ndarray) -> np.ndarray:
-    """First time the non-decreasing ``H`` (N, T) reaches ``threshold`` (N,) (linear interpolation; inf if never)."""
-    hit = H >= threshold[:, None]
-    j = _first_true(hit)
-    res = np.full(H.shape[0], np.inf)
-    ok = j < H.shape[1]
-    jj, rows = j[ok], np.flatnonzero(ok)
-    j0 = np.maximum(jj - 1, 0)
-    h0, h1 = H[rows, j0], H[rows, jj]
-    frac = np.where(h1 > h0, (threshold[rows] - h0) / np.where(h1 > h0, h1 - h0, 1.0), 0.0)
-    res[rows] = t[j0] + np.clip(frac, 0.0, 1.0) * (t[jj] - t[j0])
-    return res
 
 
 @dataclass(frozen=True)
@@ -196,90 +145,73 @@ def _median(time_m, event):
     return f(m.time), (f(m.lower), f(m.upper))
 
 
-def run_trial(protocol: Protocol | str, n_per_arm: int = 100, seed: int = 0, *,
-              settings: TrialSettings | None = None, population: Population | None = None,
-              rtol: float = 1e-4, atol: float = 1e-6) -> TrialResult:
-    """Simulate ``protocol`` with ``n_per_arm`` patients per unit of its randomisation ratio.
+_PROGNOSTIC_COVARIATES = ("ecog", "albi", "afp_high", "mvi", "ehs")
 
-    ``settings`` defaults to :meth:`TrialSettings.calibrated` (population-level values fitted to REFLECT and
-    KEYNOTE-524 only)."""
-    protocol = load_protocol(protocol) if isinstance(protocol, str) else protocol
-    settings = settings or TrialSettings.calibrated()
-    if n_per_arm < 2:
-        raise InputError("n_per_arm must be at least 2", field="n")
-    alloc = protocol.allocation(n_per_arm)
-    n_total = sum(alloc.values())
-    pop = population or draw_population(protocol, n_total, seed, typical=settings.typical)
-    if pop.n != n_total:
-        raise InputError(f"population has {pop.n} patients; the allocation needs {n_total}", field="population")
-    rng = np.random.default_rng([seed, 7919])
-    labels = np.repeat(np.array(list(alloc)), list(alloc.values()))
-    labels = labels[rng.permutation(n_total)]
-    cutoff = protocol.cutoff_days
-    scans = protocol.imaging_days(cutoff)
-    grid = np.unique(np.concatenate([np.arange(0.0, cutoff, 7.0), scans, [cutoff]]))
-    scan_idx = np.searchsorted(grid, scans)
-    compiled = compile_model(hcc_model())
-    table = load_parameters()
-    cov = pop.covariates
 
-    # per-patient randomness shared by the arms' machinery
-    e_os = rng.exponential(size=n_total)
-    e_nl = rng.exponential(size=n_total)
-    e_pps = rng.exponential(size=n_total)
-    u_sub = rng.uniform(size=n_total)
-    entry = rng.uniform(0.0, protocol.follow_up.accrual_months * DAYS_PER_MONTH, size=n_total)
-    censor = cutoff - entry
+class _ArmBlocks(Sequence):
+    """The blocks of every arm, built on demand (in-process, one block's inputs exist at a time).
 
-    os_t = np.zeros(n_total)
-    os_e = np.zeros(n_total, bool)
-    pfs_t = np.zeros(n_total)
-    pfs_e = np.zeros(n_total, bool)
-    orr_r = np.zeros(n_total, bool)
-    orr_m = np.zeros(n_total, bool)
-    dcr = np.zeros(n_total, bool)
-    failed = np.zeros(n_total, bool)
-    beta = {k: table[k].value for k in ("beta_ecog", "beta_albi", "albi_ref", "beta_afp", "beta_mvi", "beta_ehs")}
-    for a_i, arm in enumerate(protocol.arms):
-        rows = np.flatnonzero(labels == arm.label)
-        sub_cov = {k: v[rows] for k, v in cov.items()}
-        exposure = arm_exposure(protocol, arm.label, sub_cov, seed * 1000 + a_i)
-        pre = pop.pretreatment
-        sol = simulate(compiled, pre.y0[rows], pre.params[rows], grid, exposure,
-                       controller=PIController(rtol=rtol, atol=atol))
-        failed[rows] = ~np.asarray(sol.ok)
-        H_os, H_nl = np.nan_to_num(sol["H_os"], nan=np.inf), np.nan_to_num(sol["H_nl"], nan=np.inf)
-        t_death_pre = _crossing_time(grid, np.maximum.accumulate(H_os, axis=1), e_os[rows])
-        t_nl = _crossing_time(grid, np.maximum.accumulate(H_nl, axis=1), e_nl[rows])
-        d_r = np.nan_to_num(sol["d_recist"][:, scan_idx], nan=1e6)
-        d_m = np.nan_to_num(sol["d_mrecist"][:, scan_idx], nan=1e6)
-        new_lesion = scans[None, :] >= t_nl[:, None]
-        observed = (scans[None, :] <= np.minimum(t_death_pre, censor[rows])[:, None])
-        resp = assess_responses(d_r, d_m, new_lesion, observed)
-        pd_scan = resp["pd_scan"]
-        t_prog = np.where(pd_scan < scans.size, scans[np.minimum(pd_scan, scans.size - 1)], np.inf)
-        progressed = t_prog < t_death_pre
-        lp = (beta["beta_ecog"] * sub_cov["ecog"] + beta["beta_albi"] * (sub_cov["albi"] - beta["albi_ref"])
-              + beta["beta_afp"] * sub_cov["afp_high"] + beta["beta_mvi"] * sub_cov["mvi"]
-              + beta["beta_ehs"] * sub_cov["ehs"])
-        sub = u_sub[rows] < arm.subsequent_therapy.value
-        rate = math.log(2) / (settings.pps_median_months * DAYS_PER_MONTH) * np.exp(lp) \
-            * np.where(sub, settings.hr_subsequent, 1.0)
-        t_death = np.where(progressed, t_prog + e_pps[rows] / rate, t_death_pre)
-        t_pfs = np.minimum(t_prog, t_death_pre)
-        c = censor[rows]
-        os_t[rows], os_e[rows] = np.minimum(t_death, c), t_death <= c
-        pfs_t[rows], pfs_e[rows] = np.minimum(t_pfs, c), t_pfs <= c
-        orr_r[rows], orr_m[rows], dcr[rows] = resp["orr_recist"], resp["orr_mrecist"], resp["dcr_recist"]
+    Arm ``a`` holds the patients ``rows[a]`` (in randomisation order), cut into consecutive slices of
+    ``block_size``; each block takes its slice of the arm's exposure and of the per-patient random numbers.
+    """
 
+    def __init__(self, protocol: Protocol, pop: Population, rows: list[np.ndarray], exposures: list,
+                 draws: dict[str, np.ndarray], block_size: int):
+        self.protocol, self.pop, self.rows, self.exposures, self.draws = protocol, pop, rows, exposures, draws
+        self.slices = [(a, lo, min(lo + block_size, r.size)) for a, r in enumerate(rows)
+                       for lo in range(0, r.size, block_size)]
+        # the engine backend="auto" would pick for the whole arm (never decided per block)
+        self.backends = ["numba" if r.size >= AUTO_NUMBA_MIN_PATIENTS else "numpy" for r in rows]
+
+    def __len__(self) -> int:
+        return len(self.slices)
+
+    def size(self, i: int) -> int:
+        _a, lo, hi = self.slices[i]
+        return hi - lo
+
+    def __getitem__(self, i: int) -> PatientBlock:
+        a, lo, hi = self.slices[i]
+        idx = self.rows[a][lo:hi]
+        pre, cov, d = self.pop.pretreatment, self.pop.covariates, self.draws
+        return PatientBlock(pre.y0[idx], pre.params[idx],
+                            take_exposure(self.exposures[a], np.arange(lo, hi), self.rows[a].size),
+                            {k: cov[k][idx] for k in _PROGNOSTIC_COVARIATES}, d["e_os"][idx], d["e_nl"][idx],
+                            d["e_pps"][idx], d["u_sub"][idx], d["censor"][idx],
+                            float(self.protocol.arms[a].subsequent_therapy.value), self.backends[a])
+
+
+class _Progress:
+    """Reports ``progress(done, total)`` in patient-stages: each patient counts once for its pre-treatment
+    growth (when the population is drawn here) and once for its treatment."""
+
+    def __init__(self, progress: Callable[[int, int], None] | None, n_total: int, draws_population: bool):
+        self.fn, self.offset = progress, (n_total if draws_population else 0)
+        self.total = self.offset + n_total
+        self.done = self.offset
+
+    def population(self, done: int, _n: int) -> None:
+        if self.fn is not None:
+            self.fn(done, self.total)
+
+    def treated(self, k: int) -> None:
+        self.done += k
+        if self.fn is not None:
+            self.fn(self.done, self.total)
+
+
+def _summarise(protocol: Protocol, seed: int, labels: np.ndarray, o: dict[str, np.ndarray]) -> TrialResult:
+    """Stage 3: per-arm ORR, DCR and KM medians, Cox HRs of each arm vs the last, per-patient table."""
+    os_t, os_e, pfs_t, pfs_e, failed = o["os_days"], o["os_event"], o["pfs_days"], o["pfs_event"], o["failed"]
     arms_out = []
     for arm in protocol.arms:
         m = labels == arm.label
         ok = m & ~failed
         pfs_med, pfs_ci = _median(pfs_t[ok] / DAYS_PER_MONTH, pfs_e[ok])
         os_med, os_ci = _median(os_t[ok] / DAYS_PER_MONTH, os_e[ok])
-        arms_out.append(ArmResult(arm.label, int(m.sum()), round(float(orr_r[ok].mean()), 4),
-                                  round(float(orr_m[ok].mean()), 4), round(float(dcr[ok].mean()), 4),
+        arms_out.append(ArmResult(arm.label, int(m.sum()), round(float(o["orr_recist"][ok].mean()), 4),
+                                  round(float(o["orr_mrecist"][ok].mean()), 4),
+                                  round(float(o["dcr_recist"][ok].mean()), 4),
                                   pfs_med, pfs_ci, os_med, os_ci, int((m & failed).sum())))
     comps = []
     control = protocol.arms[-1].label
@@ -293,6 +225,96 @@ def run_trial(protocol: Protocol | str, n_per_arm: int = 100, seed: int = 0, *,
             hr[name] = (round(float(h), 4), (round(float(lo), 4), round(float(hi), 4)))
         comps.append(Comparison((arm.label, control), hr["os"][0], hr["os"][1], hr["pfs"][0], hr["pfs"][1]))
     patients = {"arm": labels, "os_months": os_t / DAYS_PER_MONTH, "os_event": os_e,
-                "pfs_months": pfs_t / DAYS_PER_MONTH, "pfs_event": pfs_e, "orr_recist": orr_r,
-                "orr_mrecist": orr_m, "failed": failed}
+                "pfs_months": pfs_t / DAYS_PER_MONTH, "pfs_event": pfs_e, "orr_recist": o["orr_recist"],
+                "orr_mrecist": o["orr_mrecist"], "failed": failed}
     return TrialResult(protocol.id, int(seed), arms_out, comps, patients)
+
+
+def run_trial(protocol: Protocol | str, n_per_arm: int = 100, seed: int = 0, *,
+              settings: TrialSettings | None = None, population: Population | None = None,
+              rtol: float = 1e-4, atol: float = 1e-6, scheduler: str | None = None,
+              progress: Callable[[int, int], None] | None = None,
+              block_size: int = DEFAULT_BLOCK_SIZE) -> TrialResult:
+    """Simulate ``protocol`` with ``n_per_arm`` patients per unit of its randomisation ratio.
+
+    Parameters
+    ----------
+    protocol
+        A :class:`~lenvici.sim.protocols.Protocol` or the name of a shipped one.
+    n_per_arm
+        Patients per unit of the randomisation ratio (at least 2).
+    seed
+        Seeds everything: the population, randomisation, entry times and every per-patient random number.
+    settings
+        Population-level settings; default :meth:`TrialSettings.calibrated` (fitted to REFLECT and
+        KEYNOTE-524 only).
+    population
+        A precomputed population (e.g. shared by several trials; its pre-treatment growth is reused);
+        drawn from ``seed`` when omitted.
+    rtol, atol
+        Solver tolerances of the treatment phase.
+    scheduler
+        Where the blocks run (:func:`lenvici.sim.runner.open_runner`): ``None`` in this process, one block
+        after another; ``"local"`` a Dask ``LocalCluster`` of one process per core, closed afterwards; else
+        the address of a Dask scheduler (``tcp://host:port``). Needs the ``dask`` extra.
+    progress
+        ``progress(done, total)``, called in this process after each block, in patient-stages: each patient
+        counts once for its pre-treatment growth (only when the population is drawn here) and once for its
+        treatment, so ``total`` is ``2 x`` (or ``1 x``) the number of patients; ``done`` never decreases and
+        ends at ``total``.
+    block_size
+        Patients per treatment block; memory grows with it, results do not change. (The pre-treatment growth
+        runs in fixed batches of :data:`lenvici.sim.population.PRETREATMENT_BATCH`.)
+
+    Notes
+    -----
+    Three stages. (1) Central and cheap: population (its pre-treatment growth in fixed batches), randomisation,
+    each arm's exposures and every per-patient random number, drawn for all patients up front so that no
+    number depends on the partition. (2) :func:`lenvici.sim.trial_block.simulate_block` per block of one
+    arm's patients, holding only that block's trajectories; each arm uses the solver engine
+    ``backend="auto"`` would pick for the whole arm. (3) :func:`_summarise`: KM medians, Cox HRs.
+    The result does not depend on ``scheduler``, and with the compiled engine (arms of at least 64 patients)
+    it is identical, bit for bit, whatever ``block_size``; smaller arms (numpy engine) agree across block
+    sizes to rounding error (:mod:`lenvici.sim.trial_block`).
+    """
+    protocol = load_protocol(protocol) if isinstance(protocol, str) else protocol
+    settings = settings or TrialSettings.calibrated()
+    if n_per_arm < 2:
+        raise InputError("n_per_arm must be at least 2", field="n")
+    block_size = check_block_size(block_size)
+    alloc = protocol.allocation(n_per_arm)
+    n_total = sum(alloc.values())
+    if population is not None and population.n != n_total:
+        raise InputError(f"population has {population.n} patients; the allocation needs {n_total}",
+                         field="population")
+    report = _Progress(progress, n_total, population is None)
+    with open_runner(scheduler) as runner:
+        pop = population or draw_population(protocol, n_total, seed, typical=settings.typical,
+                                            runner=runner, progress=report.population)
+        rng = np.random.default_rng([seed, 7919])
+        labels = np.repeat(np.array(list(alloc)), list(alloc.values()))
+        labels = labels[rng.permutation(n_total)]
+        cutoff = protocol.cutoff_days
+        scans = protocol.imaging_days(cutoff)
+        grid = np.unique(np.concatenate([np.arange(0.0, cutoff, 7.0), scans, [cutoff]]))
+        table = load_parameters()
+        plan = TrialPlan(grid, scans, np.searchsorted(grid, scans), {k: table[k].value for k in PROGNOSTIC_BETAS},
+                         settings.pps_median_months, settings.hr_subsequent, rtol, atol)
+        # per-patient randomness, drawn for all patients at once (independent of the partition)
+        draws = {k: rng.exponential(size=n_total) for k in ("e_os", "e_nl", "e_pps")}
+        draws["u_sub"] = rng.uniform(size=n_total)
+        entry = rng.uniform(0.0, protocol.follow_up.accrual_months * DAYS_PER_MONTH, size=n_total)
+        draws["censor"] = cutoff - entry
+        rows = [np.flatnonzero(labels == arm.label) for arm in protocol.arms]
+        exposures = [arm_exposure(protocol, arm.label, {k: v[r] for k, v in pop.covariates.items()}, seed * 1000 + a)
+                     for a, (arm, r) in enumerate(zip(protocol.arms, rows))]
+        blocks = _ArmBlocks(protocol, pop, rows, exposures, draws, block_size)
+        results = runner.map(simulate_block, blocks, plan, on_done=lambda i: report.treated(blocks.size(i)))
+    out = {}
+    for name in BlockOutcome.FIELDS:
+        dtype = float if name.endswith("_days") else bool
+        arr = np.zeros(n_total, dtype)
+        for (a, lo, hi), res in zip(blocks.slices, results):
+            arr[rows[a][lo:hi]] = getattr(res, name)
+        out[name] = arr
+    return _summarise(protocol, seed, labels, out)
