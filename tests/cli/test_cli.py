@@ -70,10 +70,25 @@ def test_draw_writes_png(tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_demo_prints_the_summary(tmp_path):
-    result = invoke("demo", "--db", str(tmp_path / "d.duckdb"))
+def test_demo_prints_the_summary_and_writes_the_report_with_km_curves(tmp_path):
+    import re
+
+    from tests.cli._tables import column, table_titled
+
+    out = tmp_path / "out" / "report.html"
+    result = invoke("demo", "--db", str(tmp_path / "d.duckdb"), "--out", str(out), "--trial-n", "40",
+                    "--psa", "100", "--seed", "11")
     assert result.exit_code == 0, result.output
     assert "regimen class" in result.stdout and "TACE+LEN+ICI" in result.stdout
+    summary = table_titled(result.stdout, "lenvici demo: seed 11, 40 virtual patients per arm, 100 PSA draws")
+    assert column(summary, "stage") == ["evidence store", "evidence", "pooled analyses", "virtual trials",
+                                        "example patient", "cost-effectiveness"]
+    assert result.stdout.strip().splitlines()[-1] == f"report written: {out}"
+    assert result.stderr == ""  # no progress bar off a terminal
+    page = out.read_text(encoding="utf-8")
+    for name in ("REFLECT", "KEYNOTE-524", "LEAP-002"):
+        assert re.search(rf'<img alt="{name} \([^"]*Kaplan–Meier[^"]*40 patients per arm and seed 11', page), name
+    assert "40 patients per arm, 1 repeat(s), seed 11" in page and "seed 11 for every random draw" in page
 
 
 def test_notes_lists_the_flagged_review_errors():

@@ -136,6 +136,37 @@ def test_too_many_waiting_runs_are_refused(settings):
     jobs.shutdown()
 
 
+def test_progress_follows_run_trials_callback_from_0_to_1(settings, monkeypatch):
+    """``progress`` is run_trial's own count while running: half the patient-stages reported -> 0.5."""
+    import lenvici.sim.trials as sim_trials
+
+    real_run_trial = sim_trials.run_trial
+    halfway, resume = threading.Event(), threading.Event()
+
+    def run_trial(protocol, n_per_arm=100, seed=0, *, progress=None, **kw):
+        progress(0, 40)
+        progress(20, 40)
+        halfway.set()
+        assert resume.wait(POLL_TIMEOUT_S)
+        result = real_run_trial(protocol, n_per_arm, seed)
+        progress(40, 40)
+        return result
+
+    monkeypatch.setattr(sim_trials, "run_trial", run_trial)
+    client = TestClient(create_app(settings))
+    try:
+        job = client.post("/api/trials/reflect/runs", json={"n": 10, "seed": 3}).json()
+        assert job["progress"] in (0.0, 0.5)
+        assert halfway.wait(POLL_TIMEOUT_S)
+        running = client.get(f"/api/trials/runs/{job['id']}").json()
+        assert running["status"] == "running" and running["progress"] == 0.5
+    finally:
+        resume.set()
+    done = _wait(client, job["id"])
+    assert done["status"] == "done" and done["progress"] == 1.0
+    assert done["result"]["arms"][0]["n"] == 10
+
+
 def test_page_lists_the_trials(tclient):
     r = tclient.get("/trials")
     assert r.status_code == 200

@@ -6,6 +6,7 @@ import typer
 
 from lenvici import __version__
 from lenvici.cli import cea, cohort, dose, evidence, knowledge, meta, response, survival, trial
+from lenvici.cli._help import reflow_help
 from lenvici.cli.demo import demo
 from lenvici.cli.score import score
 from lenvici.cli.serve import serve
@@ -35,8 +36,16 @@ app.command()(serve)
 
 @app.command()
 def version() -> None:
-    """Print the version."""
+    """Print the version.
+
+    Example:
+
+      lenvici version
+    """
     typer.echo(__version__)
+
+
+reflow_help(app)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from lenvici.cli._console import echo, num, print_table, progress_bar, progress_shown
 from lenvici.cli._io import errors_to_exit, print_json
 from lenvici.errors import InputError
 
@@ -86,14 +87,27 @@ def run(
     plot_dir: Annotated[Optional[Path], typer.Option("--plot-dir", help="Write PNG plots here.")] = None,
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
-    """Base case (strategies, ICER table) and, with --psa N, the CEAC, CEAF and EVPI."""
+    """Base case (strategies, ICER table) and, with --psa N, the CEAC, CEAF and EVPI.
+
+    Costs in the model's currency (its settings.currency), effects in QALYs and life-years, ICERs in currency per
+    QALY; --wtp amounts in currency per QALY.
+
+    Examples:
+
+      lenvici cea run examples/economics/hcc_lenvatinib_vs_sorafenib_canada.yaml
+
+      lenvici cea run examples/economics/dmhee_thr.yaml --psa 1000 --seed 1 --wtp 0:50000:1000 --json
+
+      lenvici cea run examples/economics/dmhee_hiv.yaml --psa 500 --seed 2 --plot-dir plots/
+    """
     from lenvici.economics import load_model, run_model, run_psa
 
     with errors_to_exit():
         grid = parse_wtp(wtp)
         m = load_model(model)
         base = run_model(m)
-        prob = run_psa(m, psa, seed=seed, wtp=grid) if psa else None
+        with progress_bar(f"PSA: {psa or 0:,} samples", show=bool(psa) and progress_shown(json_out)):
+            prob = run_psa(m, psa, seed=seed, wtp=grid) if psa else None
         written = _plots(plot_dir, base, prob, None) if plot_dir is not None else []
     if json_out:
         doc = base.to_json()
@@ -103,16 +117,49 @@ def run(
             doc["plots"] = written
         print_json(doc)
         return
-    typer.echo(str(base))
+    print_base_case(base.to_json(), base.currency)
     if prob is not None:
-        typer.echo("")
-        typer.echo(str(prob))
-        typer.echo(str(prob.icers))
-        typer.echo("CEAC: " + "; ".join(
-            f"{row['wtp']:,.0f}: " + ", ".join(f"{s} {row[s]:.2f}" for s in prob.strategies)
-            for row in prob.ceac_points()[:: max(1, len(prob.wtp) // 6)]))
+        print_psa(prob.to_json(), base.currency)
     for w in written:
-        typer.echo(f"wrote {w}")
+        echo(f"wrote {w}")
+
+
+def _money(currency: str) -> str:
+    return f" ({currency})" if currency else ""
+
+
+def print_base_case(doc: dict, currency: str = "") -> None:
+    """The deterministic strategies (cost, QALY, life-years) and the ICER table."""
+    print_table(["strategy", num(f"cost{_money(currency)}"), num("QALY"), num("life-years")],
+                [(s["name"], f"{s['cost']:,.2f}", f"{s['qaly']:.4f}", f"{s['ly']:.4f}") for s in doc["strategies"]],
+                title=doc.get("model") or "base case")
+    _print_icers(doc["icers"], doc.get("effect", "qaly"), currency, "ICERs (base case)")
+
+
+def _print_icers(icers: list[dict], effect: str, currency: str, title: str) -> None:
+    per = f"{currency or 'cost'}/{effect.upper()}"
+    print_table(["strategy", num(f"ICER ({per})"), "status"],
+                [(i["strategy"], "–" if i["icer"] is None else f"{i['icer']:,.2f}", i["status"]) for i in icers],
+                title=title)
+
+
+def print_psa(doc: dict, currency: str = "") -> None:
+    """The PSA means with 95% intervals, the ICERs of the means and the CEAC at about six WTP values."""
+    psa = doc["psa"]
+    effect = psa.get("effect", "qaly")
+    print_table(["strategy", num(f"mean cost{_money(currency)}"), num("95% interval"), num(f"mean {effect.upper()}"),
+                 num("95% interval")],
+                [(s["name"], f"{s['cost_mean']:,.2f}", f"{s['cost_ci'][0]:,.2f}–{s['cost_ci'][1]:,.2f}",
+                  f"{s['effect_mean']:.4f}", f"{s['effect_ci'][0]:.4f}–{s['effect_ci'][1]:.4f}")
+                 for s in psa["strategies"]],
+                title=f"PSA: {psa['n']} samples (seed {psa['seed']})")
+    _print_icers(psa["icers"], effect, currency, "ICERs (PSA means)")
+    ceac_rows = doc["ceac"]
+    names = [s["name"] for s in psa["strategies"]]
+    shown = ceac_rows[:: max(1, len(ceac_rows) // 6)]
+    print_table([num(f"WTP{_money(currency)}"), *(num(n) for n in names)],
+                [(f"{r['wtp']:,.0f}", *(f"{r[n]:.2f}" for n in names)) for r in shown],
+                title="Cost-effectiveness acceptability: probability each strategy is optimal")
 
 
 @app.command()
@@ -127,7 +174,17 @@ def dsa(
     plot_dir: Annotated[Optional[Path], typer.Option("--plot-dir", help="Write tornado.png here.")] = None,
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
-    """One-way sensitivity analysis over the parameters' ranges, with a tornado plot."""
+    """One-way sensitivity analysis over the parameters' ranges, with a tornado plot.
+
+    The outcome is in the model's currency (icer: currency per QALY; inmb, nmb: currency at --wtp; cost) or in
+    QALYs (effect).
+
+    Examples:
+
+      lenvici cea dsa examples/economics/dmhee_thr.yaml
+
+      lenvici cea dsa examples/economics/hcc_lenvatinib_vs_sorafenib_canada.yaml --outcome inmb --wtp 50000 --plot-dir plots/ --json
+    """
     from lenvici.economics import load_model, run_dsa
 
     with errors_to_exit():
@@ -143,6 +200,18 @@ def dsa(
             doc["plots"] = written
         print_json(doc)
         return
-    typer.echo(str(res))
+    print_table(["parameter", num("low"), num("high"), num(f"{res.outcome} at low"), num(f"{res.outcome} at high"),
+                 num("swing")],
+                [(r["parameter"], _g(r["low"]), _g(r["high"]), _g(r["low_outcome"]), _g(r["high_outcome"]),
+                  _g(r["swing"])) for r in res.summary()],
+                title=f"{res.model}: one-way DSA of {res.outcome}, {res.strategy} vs {res.comparator} "
+                      f"(base {_g(res.base)})")
     for w in written:
-        typer.echo(f"wrote {w}")
+        echo(f"wrote {w}")
+
+
+def _g(x) -> str:
+    x = _finite(x)
+    if x is None:
+        return "–"
+    return f"{x:,.2f}" if abs(x) >= 1 else f"{x:.4g}"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from lenvici.cli._console import num, print_table, progress_bar, progress_shown
 from lenvici.cli._io import errors_to_exit, print_json
 from lenvici.clinical.cohort import CohortScores, parse_units, read_cohort, score_cohort
 from lenvici.errors import InputError
@@ -34,12 +34,6 @@ def _options(items: list[str]) -> dict[str, dict[str, str]]:
     return options
 
 
-def _progress(done: int, total: int) -> None:
-    sys.stderr.write(f"\rscored {done:,} of {total:,} patients")
-    if done == total:
-        sys.stderr.write("\n")
-
-
 @app.command("score")
 def score_command(
     data: Annotated[Path, typer.Option("--data", help="Cohort: .csv, .tsv, .parquet, or a FHIR R4 Bundle .json.")],
@@ -52,7 +46,21 @@ def score_command(
         "--option", help="A score option, SCORE.NAME=VALUE, e.g. gps.variant=japanese; repeatable.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON summary on stdout.")] = False,
 ) -> None:
-    """Score every patient of a cohort file and write the input columns plus value, category and error columns."""
+    """Score every patient of a cohort file and write the input columns plus value, category and error columns.
+
+    Columns are named like the score inputs (bilirubin, albumin, inr, …); --units gives their units (UCUM),
+    e.g. bilirubin=mg/dL; values are converted to the canonical units (bilirubin umol/L, albumin g/L, counts
+    10*9/L). A progress bar follows large cohorts on a terminal.
+
+    Examples:
+
+      lenvici cohort score --data examples/fhir/bundle.json --out scored.csv --scores albi,gnri
+
+      lenvici cohort score --data cohort.csv --out scored.parquet --units "bilirubin=mg/dL,albumin=g/dL" --json
+
+    (cohort.csv: a patient column and the quantity columns bilirubin and albumin; every quantity column needs a
+    unit, see examples/cohorts/README.md.)
+    """
     with errors_to_exit():
         if out.suffix.lower() not in _OUTPUT_SUFFIXES:
             raise InputError(f"--out must end in .csv or .parquet; got {out.name!r}", "out")
@@ -67,9 +75,9 @@ def score_command(
         names = None if scores is None else [s.strip() for s in scores.split(",") if s.strip()]
         if names is not None and not names:
             raise InputError("--scores names no score", "scores")
-        progress = _progress if sys.stderr.isatty() and frame.height >= 1_000_000 else None
-        result = score_cohort(frame, parse_units(units), scores=names, options=_options(option or []),
-                              progress=progress)
+        with progress_bar(f"scoring {frame.height:,} patients", show=progress_shown(json_out)) as bar:
+            result = score_cohort(frame, parse_units(units), scores=names, options=_options(option or []),
+                                  progress=bar if bar.shown else None)
         result.write(out)
     if json_out:
         document = {"data": str(data), "out": str(out), **result.to_dict()}
@@ -77,15 +85,17 @@ def score_command(
             document["fhir"] = fhir.to_dict()
         print_json(document)
     else:
-        typer.echo(format_summary(result, out))
+        print_summary(result, out)
 
 
-def format_summary(result: CohortScores, out: Path) -> str:
-    """The run as plain text: one line per score."""
-    lines = [f"{result.frame.height:,} patients -> {out}"]
-    for s in result.scores:
-        lines.append(f"  {s.score:<15} scored {s.scored:>10,}  not scored {s.not_scored:>10,}")
-    for name, missing in result.not_applicable.items():
-        lines.append(f"  {name:<15} not applicable: no column {', '.join(missing)}")
-    lines.append(f"  rows with an invalid input value: {result.rows_with_input_errors:,}")
-    return "\n".join(lines)
+def print_summary(result: CohortScores, out: Path) -> None:
+    """The run as a table: patients scored and not scored per score, then the scores not applicable."""
+    rows = [(s.score, f"{s.scored:,}", f"{s.not_scored:,}", "") for s in result.scores]
+    rows += [(name, "–", "–", f"not applicable: no column {', '.join(missing)}")
+             for name, missing in result.not_applicable.items()]
+    columns = ["score", num("scored"), num("not scored"), "note"]
+    if not result.not_applicable:
+        columns, rows = columns[:3], [r[:3] for r in rows]
+    print_table(columns, rows,
+                title=f"{result.frame.height:,} patients -> {out}",
+                note=f"rows with an invalid input value: {result.rows_with_input_errors:,}")

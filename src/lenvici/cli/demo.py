@@ -1,16 +1,19 @@
-"""``lenvici demo``: the main job end to end — evidence store, pooled analyses, an example patient,
-cost-effectiveness with PSA — summarised on the terminal and written to ``out/report.html``."""
+"""``lenvici demo``: the main job end to end — evidence store, pooled analyses, the virtual trials, an example
+patient, cost-effectiveness with PSA — with a progress bar per stage, a summary table on the terminal, and the
+report written to ``out/report.html``."""
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from lenvici.cli._console import echo, num, print_table, progress_bar, progress_shown
 from lenvici.cli._io import errors_to_exit
-from lenvici.cli.evidence import format_summary
+from lenvici.cli.evidence import print_class_summary
 from lenvici.evidence import build_store, summarise_by_class
 from lenvici.knowledge import load_biomarkers, load_mechanisms
 from lenvici.report import ReportSpec, build_report
@@ -18,45 +21,77 @@ from lenvici.report.sections import trials_section
 
 
 def demo(
-    db: Annotated[Optional[Path], typer.Option("--db", help="Store path.")] = None,
-    out: Annotated[Path, typer.Option(help="Where to write the HTML report.")] = Path("out/report.html"),
+    db: Annotated[Optional[Path], typer.Option("--db", help="Evidence store path (default: $LENVICI_DB or the "
+                                                            "user data dir).")] = None,
+    out: Annotated[Path, typer.Option(help="Where to write the HTML report (one self-contained file).")] = Path(
+        "out/report.html"),
     models: Annotated[Optional[list[Path]], typer.Option(
         "--model", help="Economic model YAML to include (repeatable; default: examples/economics/hcc_*.yaml, "
                         "else every example model).")] = None,
     psa: Annotated[int, typer.Option(help="PSA draws per economic model (0: deterministic only).", min=0)] = 1000,
-    seed: Annotated[int, typer.Option(help="Seed of every random draw.")] = 2024,
-    trial_n: Annotated[int, typer.Option(help="Patients per arm in each virtual trial (0: skip the trials).",
-                                         min=0)] = 100,
+    seed: Annotated[int, typer.Option(help="Seed of every random draw (trials and PSA).")] = 2024,
+    trial_n: Annotated[int, typer.Option(help="Virtual patients per arm in each virtual trial (0: skip the "
+                                              "trials).", min=0)] = 100,
 ) -> None:
-    """Build the evidence store, run the analyses and write the report."""
-    with errors_to_exit():
+    """Build the evidence store, run the analyses and write the report (what `make demo` runs).
+
+    Stages: evidence store, pooled analyses, virtual trials (REFLECT, KEYNOTE-524, LEAP-002: validation table
+    and Kaplan–Meier curves), example patient, cost-effectiveness with PSA. A progress bar follows the stages
+    on a terminal; a summary table and the report's path end the output.
+
+    Examples:
+
+      lenvici demo
+
+      lenvici demo --trial-n 200 --psa 2000 --seed 7 --out out/report-n200.html
+
+      lenvici demo --trial-n 0 --psa 0          (evidence, patient and deterministic economics only)
+    """
+    started = time.perf_counter()
+    with errors_to_exit(), progress_bar("evidence store", show=progress_shown(json_out=False)):
         report = build_store(db)
         rows = summarise_by_class(report.path)
         graph = load_mechanisms()
         markers = load_biomarkers()
     c = report.counts
-    typer.echo(f"lenvici evidence store: {report.path} ({'built' if report.rebuilt else 'up to date'})")
-    typer.echo(f"  {c['studies']} studies, {c['arms']} arms; {c['biomarkers']} Table 3 biomarkers; "
-               f"{c['drugs']} drugs; {c['references']} references; mechanisms graph {c['nodes']} nodes, "
-               f"{c['edges']} edges\n")
-    typer.echo("Studies per regimen class (ranges across arms; NR = median not reached)\n")
-    typer.echo(format_summary(rows))
+    echo(f"lenvici evidence store: {report.path} ({'built' if report.rebuilt else 'up to date'})")
+    echo(f"  {c['studies']} studies, {c['arms']} arms; {c['biomarkers']} Table 3 biomarkers; "
+         f"{c['drugs']} drugs; {c['references']} references; mechanisms graph {c['nodes']} nodes, "
+         f"{c['edges']} edges")
+    echo()
+    print_class_summary(rows, title="Studies per regimen class (ranges across arms; NR = median not reached)")
     resistance = graph.factors("promotes-resistance")
     sensitivity = graph.factors("increases-sensitivity")
-    typer.echo(f"\nMechanisms: {len(resistance)} factors promote resistance to lenvatinib, "
-               f"{len(sensitivity)} increase sensitivity.")
     by_direction: dict[str, int] = {}
     for b in markers:
         by_direction[b.direction] = by_direction.get(b.direction, 0) + 1
-    typer.echo("Table 3: " + ", ".join(f"{v} {k}" for k, v in sorted(by_direction.items())))
+    echo(f"Mechanisms: {len(resistance)} factors promote resistance to lenvatinib, "
+         f"{len(sensitivity)} increase sensitivity.")
+    echo("Table 3: " + ", ".join(f"{v} {k}" for k, v in sorted(by_direction.items())))
+    echo()
 
     model_files = tuple(models) if models else _default_models(Path("examples/economics"))
-    trials = (("virtual trials", partial(trials_section, trial_n, 1, seed)),) if trial_n else ()
-    spec = ReportSpec(db_path=report.path, out=out, economics_models=model_files, psa_n=psa, seed=seed,
-                      extra_sections=trials)
-    with errors_to_exit():
-        path = build_report(spec, progress=lambda name: typer.echo(f"report: {name} …"))
-    typer.echo(f"\nreport written: {path}")
+    stages: list[tuple[str, str, float]] = [
+        ("evidence store", f"{c['studies']} studies, {c['arms']} arms ({'built' if report.rebuilt else 'up to date'})",
+         time.perf_counter() - started)]
+    with progress_bar("report", show=progress_shown(json_out=False)) as bar:
+        trials = (("virtual trials", partial(trials_section, trial_n, 1, seed, bar)),) if trial_n else ()
+        spec = ReportSpec(db_path=report.path, out=out, economics_models=model_files, psa_n=psa, seed=seed,
+                          extra_sections=trials)
+        clock = [time.perf_counter()]
+
+        def begin(name: str) -> None:
+            clock[0] = time.perf_counter()
+            bar.stage(f"report: {name}")
+
+        def finished(name: str, section) -> None:
+            stages.append((name, section.summary, time.perf_counter() - clock[0]))
+
+        with errors_to_exit():
+            path = build_report(spec, progress=begin, done=finished)
+    print_table(["stage", "result", num("seconds")], [(name, text, f"{sec:.1f}") for name, text, sec in stages],
+                title=f"lenvici demo: seed {seed}, {trial_n} virtual patients per arm, {psa} PSA draws per model")
+    echo(f"report written: {path}")
 
 
 def _default_models(folder: Path) -> tuple[Path, ...]:

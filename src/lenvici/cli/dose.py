@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from lenvici.cli._console import echo, print_table
 from lenvici.cli._io import errors_to_exit, print_json
 from lenvici.clinical.dosing import (
     adverse_events,
@@ -37,15 +38,12 @@ Jurisdiction = Annotated[str, typer.Option("--jurisdiction", help="us (prescribi
 
 
 def _print_regimen(result) -> None:
-    typer.echo(result.title)
-    for component in result.components:
-        typer.echo(f"  {component.describe()}")
-        typer.echo(f"    {component.rationale}")
-        for note in component.notes:
-            typer.echo(f"    note: {note}")
+    print_table(["dose", "route", "rationale"],
+                [(c.describe(), c.route, c.rationale + "".join(f" Note: {n}" for n in c.notes))
+                 for c in result.components], title=result.title)
     for note in result.notes:
-        typer.echo(f"  note: {note}")
-    typer.echo(f"  source: {result.source}")
+        echo(f"note: {note}")
+    echo(f"source: {result.source}")
 
 
 def _drug_command(drug: str):
@@ -73,7 +71,12 @@ def _drug_command(drug: str):
 
 def _help(drug: str) -> str:
     choices = regimens_for(drug)
-    return f"{choices[0].title}. Regimens: {', '.join(r.id for r in choices)}."
+    weight = ' --weight "72 kg"'
+    return (f"{choices[0].title}. Regimens: {', '.join(r.id for r in choices)}.\n\n"
+            "Doses in mg (weight-based doses from the actual body weight, --weight \"W kg\"), schedules as "
+            "labelled.\n\nExamples:\n\n"
+            f"  lenvici dose {drug}{weight}\n\n"
+            f"  lenvici dose {drug} --regimen {choices[-1].id}{weight} --jurisdiction eu --json")
 
 
 for _name in available_drugs():
@@ -99,7 +102,18 @@ def modify(
                                                                    "treatment (to number the dose levels).")] = None,
     json_out: JsonFlag = False,
 ) -> None:
-    """What to do with the current dose after an adverse event (US label or EU SmPC)."""
+    """What to do with the current dose after an adverse event (US label or EU SmPC).
+
+    Doses in mg ("12 mg", "4 mg every other day"); urine protein in g/24h; QTc in ms.
+
+    Examples:
+
+      lenvici dose modify lenvatinib --event hypertension --grade 3 --current "12 mg" --jurisdiction eu
+
+      lenvici dose modify lenvatinib --event proteinuria --urine-protein "2.5 g/24h" --current "8 mg"
+
+      lenvici dose modify lenvatinib --event qt-prolongation --qtc "510 ms" --qtc-baseline "430 ms" --current "12 mg" --json
+    """
     with errors_to_exit():
         result = modify_dose(drug, event, current=current, jurisdiction=jurisdiction, grade=grade,
                              intolerable=intolerable, laboratory_only=laboratory_only, urine_protein=urine_protein,
@@ -107,19 +121,26 @@ def modify(
     if json_out:
         print_json(result.to_dict())
         return
-    typer.echo(result.rationale)
+    rows = [("decision", result.rationale)]
     if result.next_dose is not None and result.action != "continue":
-        typer.echo(f"  then: {result.next_dose.describe()}")
-    for note in result.notes:
-        typer.echo(f"  note: {note}")
+        rows.append(("then", result.next_dose.describe()))
+    rows += [("note", note) for note in result.notes]
     if result.differs_by_jurisdiction:
-        typer.echo(f"  the {result.other_jurisdiction.upper()} label differs: {result.other_action}")
-    typer.echo(f"  source: {result.source}")
+        rows.append((f"the {result.other_jurisdiction.upper()} label differs", result.other_action))
+    rows.append(("source", result.source))
+    print_table(["", f"{drug} dose modification"], rows)
 
 
 @app.command("list")
 def list_regimens(json_out: JsonFlag = False) -> None:
-    """Every regimen, the drugs it is listed under, and its source."""
+    """Every regimen, the drugs it is listed under, and its source.
+
+    Examples:
+
+      lenvici dose list
+
+      lenvici dose list --json
+    """
     with errors_to_exit():
         regimens = load_dosing_data().regimens.values()
     rows = [{"regimen": r.id, "drug": r.drug, "drugs": list(r.drugs), "default": r.default, "title": r.title,
@@ -128,14 +149,21 @@ def list_regimens(json_out: JsonFlag = False) -> None:
     if json_out:
         print_json({"regimens": rows})
         return
-    for row in rows:
-        star = "*" if row["default"] else " "
-        typer.echo(f"{star} {row['regimen']:<28} {row['title']}")
+    print_table(["regimen", "default for", "title"],
+                [(r["regimen"], r["drug"] if r["default"] else "", r["title"]) for r in rows],
+                title=f"{len(rows)} regimens (sources: lenvici dose list --json)")
 
 
 @app.command()
 def events(json_out: JsonFlag = False) -> None:
-    """The adverse events with encoded lenvatinib rules, their aliases and accepted grades."""
+    """The adverse events with encoded lenvatinib rules, their aliases and accepted grades (CTCAE v5).
+
+    Examples:
+
+      lenvici dose events
+
+      lenvici dose events --json
+    """
     with errors_to_exit():
         found = adverse_events()
     rows = [{"event": e.event, "title": e.title, "aliases": list(e.aliases), "grades": list(e.grades),
@@ -143,6 +171,7 @@ def events(json_out: JsonFlag = False) -> None:
     if json_out:
         print_json({"drug": "lenvatinib", "events": rows})
         return
-    for row in rows:
-        grades = "measured" if row["measured"] else "grades " + ",".join(map(str, row["grades"]))
-        typer.echo(f"{row['event']:<26} {grades:<14} {row['title']}")
+    print_table(["event", "graded by", "title", "aliases"],
+                [(r["event"], "measurement" if r["measured"] else "CTCAE grade " + ",".join(map(str, r["grades"])),
+                  r["title"], ", ".join(r["aliases"]) or "–") for r in rows],
+                title="adverse events with lenvatinib dose rules (US label and EU SmPC)")

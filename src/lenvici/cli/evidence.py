@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from lenvici.cli._console import num, pct, print_table
 from lenvici.cli._io import errors_to_exit, print_json
 from lenvici.evidence import build_store, query_studies, summarise_by_class
 from lenvici.evidence.summary import ClassSummary
@@ -20,16 +21,22 @@ DbOption = Annotated[Optional[Path], typer.Option("--db", help="Store path (defa
 @app.command()
 def build(db: DbOption = None, force: bool = typer.Option(False, help="Rebuild even if the data are unchanged."),
           json_out: bool = typer.Option(False, "--json", help="Print the build report as JSON.")) -> None:
-    """Validate the curated files and build the DuckDB store atomically."""
+    """Validate the curated files and build the DuckDB store atomically.
+
+    Examples:
+
+      lenvici evidence build
+
+      lenvici evidence build --force --db /tmp/evidence.duckdb --json
+    """
     with errors_to_exit():
         report = build_store(db, force=force)
     if json_out:
         print_json({"path": str(report.path), "rebuilt": report.rebuilt, "counts": report.counts,
                     "data_hash": report.data_hash})
-    else:
-        state = "built" if report.rebuilt else "up to date"
-        counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
-        typer.echo(f"evidence store {state}: {report.path} ({counts})")
+        return
+    state = "built" if report.rebuilt else "up to date"
+    print_table(["records", "count"], list(report.counts.items()), title=f"evidence store {state}: {report.path}")
 
 
 @app.command()
@@ -40,29 +47,36 @@ def studies(
     regimen_class: Annotated[Optional[str], typer.Option(help="Regimen class, e.g. TACE+LEN+ICI.")] = None,
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
-    """List the curated studies with their arms."""
+    """List the curated studies with their arms: N patients, ORR (percent), median PFS and OS (months).
+
+    Examples:
+
+      lenvici evidence studies --source table2 --regimen-contains tace
+
+      lenvici evidence studies --regimen-class HAIC+LEN+ICI --json
+    """
     with errors_to_exit():
         found = query_studies(regimen_contains, source, regimen_class, db_path=db)
     if json_out:
         print_json(found)
         return
+    rows = []
     for s in found:
-        typer.echo(f"{s['id']:<22} ref {s['ref']:<3} {s['source']:<16} n={s['n_total'] or '?':<5} "
-                   f"{s['name'] or s['regimen_source'] or ''}")
-        for a in s["arms"]:
-            typer.echo(f"    {a['regimen_class']:<14} {a['label'][:60]:<60} ORR {_pct(a['orr'])}  "
-                       f"mPFS {_months(a['pfs_median_months'], a['pfs_median_not_reached'])}  "
-                       f"mOS {_months(a['os_median_months'], a['os_median_not_reached'])}")
-
-
-def _pct(x: float | None) -> str:
-    return "   –  " if x is None else f"{100 * x:5.1f}%"
+        for i, a in enumerate(s["arms"]):
+            first = i == 0
+            rows.append((s["id"] if first else "", str(s["ref"]) if first else "", s["source"] if first else "",
+                         (str(s["n_total"]) if s["n_total"] else "?") if first else "", a["regimen_class"],
+                         a["label"], pct(a["orr"]), _months(a["pfs_median_months"], a["pfs_median_not_reached"]),
+                         _months(a["os_median_months"], a["os_median_not_reached"])))
+    print_table(["study", num("ref"), "source", num("N"), "regimen class", "arm", num("ORR"),
+                 num("median PFS, mo"), num("median OS, mo")], rows,
+                title=f"{len(found)} studies (NR = median not reached; – = not reported)")
 
 
 def _months(x: float | None, not_reached: bool = False) -> str:
     if not_reached:
-        return "  NR"
-    return "   –" if x is None else f"{x:4.1f}"
+        return "NR"
+    return "–" if x is None else f"{x:.1f}"
 
 
 def _range(r: tuple[float, float] | None, fmt) -> str:
@@ -71,35 +85,50 @@ def _range(r: tuple[float, float] | None, fmt) -> str:
     return fmt(r[0]) if r[0] == r[1] else f"{fmt(r[0])}–{fmt(r[1])}"
 
 
-def format_summary(rows: list[ClassSummary]) -> str:
-    """The per-class summary as a plain-text table."""
-    head = f"{'regimen class':<20}{'studies':>8}{'arms':>6}  {'ORR (arms)':<22}{'median PFS, mo (arms)':<24}{'median OS, mo (arms)':<26}"
-    lines = [head, "-" * len(head)]
+def print_class_summary(rows: list[ClassSummary], title: str | None = None) -> None:
+    """The per-class summary as a table: studies, arms, and the ranges of ORR, median PFS and median OS
+    (months) across arms, each with the number of arms reporting it."""
+    table = []
     for r in rows:
-        orr = f"{_range(r.orr_range, lambda v: f'{100 * v:.1f}%')} ({r.orr_arms})"
-        pfs = f"{_range(r.pfs_median_range, lambda v: f'{v:.1f}')} ({r.pfs_arms})"
         os_ = f"{_range(r.os_median_range, lambda v: f'{v:.1f}')} ({r.os_arms})"
         if r.os_not_reached:
             os_ += f" +{r.os_not_reached} NR"
-        lines.append(f"{r.regimen_class:<20}{r.n_studies:>8}{r.n_arms:>6}  {orr:<22}{pfs:<24}{os_:<26}")
-    return "\n".join(lines)
+        table.append((r.regimen_class, r.n_studies, r.n_arms,
+                      f"{_range(r.orr_range, pct)} ({r.orr_arms})",
+                      f"{_range(r.pfs_median_range, lambda v: f'{v:.1f}')} ({r.pfs_arms})", os_))
+    print_table(["regimen class", "studies", "arms", num("ORR (arms)"), num("median PFS, mo (arms)"),
+                 num("median OS, mo (arms)")], table, title=title)
 
 
 @app.command()
 def summary(db: DbOption = None, json_out: bool = typer.Option(False, "--json", help="Print one JSON document.")) -> None:
-    """Studies per regimen class with the ranges of ORR, median PFS and median OS."""
+    """Studies per regimen class with the ranges of ORR (percent), median PFS and median OS (months).
+
+    Examples:
+
+      lenvici evidence summary
+
+      lenvici evidence summary --json
+    """
     with errors_to_exit():
         rows = summarise_by_class(db)
     if json_out:
         print_json([r.__dict__ for r in rows])
     else:
-        typer.echo(format_summary(rows))
+        print_class_summary(rows, title="Studies per regimen class (ranges across arms; NR = median not reached)")
 
 
 @app.command()
 def notes(json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
           contains: Annotated[Optional[str], typer.Option(help="Only notes containing this text.")] = None) -> None:
-    """Curation notes: suspected errors of the review and judgement calls, per study and arm."""
+    """Curation notes: suspected errors of the review and judgement calls, per study and arm.
+
+    Examples:
+
+      lenvici evidence notes --contains swap
+
+      lenvici evidence notes --json
+    """
     from lenvici.knowledge import load_studies
 
     with errors_to_exit():
@@ -111,6 +140,6 @@ def notes(json_out: bool = typer.Option(False, "--json", help="Print one JSON do
     if json_out:
         print_json(rows)
         return
-    for r in rows:
-        where = f"{r['study']} [{r['ref']}]" + (f" / {r['arm']}" if r["arm"] else "")
-        typer.echo(f"{where}: {r['note']}")
+    print_table(["study", num("ref"), "arm", "note"],
+                [(r["study"], str(r["ref"]), r["arm"] or "", r["note"]) for r in rows],
+                title=f"{len(rows)} curation notes")

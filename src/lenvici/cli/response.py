@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from lenvici.cli._console import num, print_table
 from lenvici.cli._io import errors_to_exit, print_json
 from lenvici.clinical.response import DEFAULT_CONFIRM_DAYS, DEFAULT_SD_MIN_DAYS, ResponseAssessment, assess
 
@@ -31,23 +32,35 @@ def assess_command(
         help="Absolute rise over the nadir for PD, mm (default 5 for recist1.1, 0 for mrecist).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """Per-visit response, best overall response and progression day for every patient."""
+    """Per-visit response, best overall response and progression day for every patient.
+
+    Diameters in mm (long axis; the short axis for lymph nodes), days from baseline; one row per lesion per
+    visit (DESIGN §4).
+
+    Examples:
+
+      lenvici response assess --data examples/lesions/example_lesions.csv
+
+      lenvici response assess --data examples/lesions/example_lesions.csv --criteria mrecist --confirm --json
+    """
     with errors_to_exit():
         result = assess(data, criteria=criteria, confirm=confirm, confirm_days=confirm_days,
                         sd_min_days=sd_min_days, pd_min_increase_mm=pd_min_increase_mm)
     if json_out:
         print_json(result.to_dict())
     else:
-        typer.echo(format_assessment(result))
+        print_assessment(result)
 
 
-def format_assessment(result: ResponseAssessment) -> str:
-    """The assessment as plain text: one block per patient."""
-    lines = [f"{result.criteria}{' (confirmed)' if result.confirm else ''}: {len(result)} patients"]
+def print_assessment(result: ResponseAssessment) -> None:
+    """One row per patient (best overall response, progression day), then each patient's visits."""
+    title = f"{result.criteria}{' (confirmed)' if result.confirm else ''}: {len(result)} patients"
+    print_table(["patient", "best overall response", num("progression day")],
+                [(p.patient, p.best_overall_response, "–" if p.progression_day is None else str(p.progression_day))
+                 for p in result.patients], title=title)
     for p in result.patients:
         prog = "–" if p.progression_day is None else str(p.progression_day)
-        lines.append(f"{p.patient}: best overall response {p.best_overall_response}, progression day {prog}")
-        for v in p.visits:
-            total = "     –" if v.sum_mm is None else f"{v.sum_mm:6.1f}"
-            lines.append(f"    day {v.day:>5}  sum {total} mm  {v.category or 'baseline'}")
-    return "\n".join(lines)
+        print_table([num("day"), num("sum of diameters, mm"), "response"],
+                    [(str(v.day), "–" if v.sum_mm is None else f"{v.sum_mm:.1f}", v.category or "baseline")
+                     for v in p.visits],
+                    title=f"{p.patient}: best overall response {p.best_overall_response}, progression day {prog}")

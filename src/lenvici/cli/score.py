@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from lenvici.cli._console import echo, num, print_table
 from lenvici.cli._io import errors_to_exit, print_json
 from lenvici.clinical.scores import list_scores
 from lenvici.clinical.scores._evaluate import evaluate_score
@@ -49,14 +50,51 @@ def _parse_set(items: list[str]) -> dict[str, str]:
     return out
 
 
+def _unit(field: str) -> str:
+    """The canonical unit an input is reported in (DESIGN §3); ``–`` for choices, counts and flags."""
+    from lenvici.units import ANALYTES
+
+    name = "diameter" if field.endswith(("diameter", "tumour", "tumor", "_mm")) else field
+    analyte = ANALYTES.get(name)
+    return "–" if analyte is None or analyte.dimensionless else analyte.canonical
+
+
+def _short_source(source: str) -> str:
+    """``"Johnson PJ, Berhane S, … 2015;33(6) …"`` → ``"Johnson PJ 2015"`` (the full citation is printed below)."""
+    import re
+
+    first = source.split(",")[0].split(".")[0].strip()
+    year = re.search(r"\b(19|20)\d{2}\b", source)
+    return f"{first} {year.group(0)}" if year else first
+
+
+def _component(value) -> str:
+    """A component as one cell: numbers to 6 significant digits, lists joined, a dict by its first text."""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, dict):
+        return next((str(v) for v in value.values() if isinstance(v, str)), str(value))
+    if isinstance(value, (list, tuple)):
+        return "; ".join(_component(v) for v in value) or "–"
+    return str(value)
+
+
 def _print_text(result) -> None:
     shown = [f"{result.value:.6g}"] if result.value is not None else []
     if result.category is not None:
         shown.append(f"({result.category})" if shown else result.category)
-    typer.echo(f"{result.score}: {' '.join(shown) or '-'}")
-    for key, part in result.components.items():
-        typer.echo(f"  {key}: {part}")
-    typer.echo(f"source: {result.source}")
+    echo(f"{result.score}: {' '.join(shown) or '-'}")
+    print_table(["score", num("value"), "category", "source"],
+                [(result.score, "–" if result.value is None else f"{result.value:.6g}", result.category or "–",
+                  _short_source(result.source))])
+    if result.inputs:
+        print_table(["input", num("value"), "unit"],
+                    [(k, v if isinstance(v, (int, float)) and not isinstance(v, bool) else _component(v), _unit(k))
+                     for k, v in result.inputs.items()], title="inputs, in canonical units")
+    if result.components:
+        print_table(["component", "value"], [(k, _component(v)) for k, v in result.components.items()],
+                    title="components (every detail: --json)")
+    echo(f"source: {result.source}")
 
 
 def score(
@@ -91,7 +129,22 @@ def score(
     list_: Annotated[bool, typer.Option("--list", help="List every score with its status and inputs.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """Compute a clinical score (DESIGN §4), or list every score with --list."""
+    """Compute a clinical score (DESIGN §4), or list every score with --list.
+
+    Quantities are "VALUE UNIT" with UCUM units (g/dL g/L mg/dL umol/L 10*9/L 10*4/uL /uL ng/mL mAU/mL U/L kg
+    cm mm); they are converted to the canonical units shown in the output (bilirubin umol/L, albumin g/L, CRP
+    mg/L, counts 10*9/L, weight kg).
+
+    Examples:
+
+      lenvici score albi --bilirubin "1.2 mg/dL" --albumin "3.5 g/dL"
+
+      lenvici score child-pugh --bilirubin "25 umol/L" --albumin "32 g/L" --inr 1.3 --ascites none --encephalopathy none --json
+
+      lenvici score bclc --tumour-count 1 --largest-tumour "8 cm" --ecog 0 --liver-function preserved --no-macrovascular-invasion --no-extrahepatic-spread
+
+      lenvici score --list
+    """
     shared = {
         "bilirubin": bilirubin, "albumin": albumin, "inr": inr, "ascites": ascites,
         "encephalopathy": encephalopathy, "crp": crp, "cholesterol": cholesterol, "neutrophils": neutrophils,
@@ -105,8 +158,9 @@ def score(
         if json_out:
             print_json([spec.to_dict() for spec in specs])
             return
-        for spec in specs:
-            typer.echo(f"{spec.name:<24} {spec.status:<17} {', '.join(spec.inputs) or '-'}")
+        print_table(["score", "status", "inputs", "title"],
+                    [(spec.name, spec.status, ", ".join(spec.inputs) or "–", spec.title) for spec in specs],
+                    title=f"{len(specs)} scores and models (unavailable ones say why: lenvici score --list --json)")
         return
     with errors_to_exit():
         if name is None:

@@ -27,7 +27,16 @@ def serve(
     max_psa: Annotated[int, typer.Option(
         "--max-psa", help="Most PSA samples one request may ask for.", min=1)] = 10_000,
 ) -> None:
-    """Serve the web app (Patient, Evidence, Economics, Mechanisms) and the JSON API under /api."""
+    """Serve the web app (Patient, Evidence, Virtual trial, Economics, Mechanisms) and the JSON API under /api.
+
+    Binds to 127.0.0.1 unless --host says otherwise; --max-psa caps the PSA samples of one request.
+
+    Examples:
+
+      lenvici serve
+
+      lenvici serve --port 8080 --db /tmp/evidence.duckdb --max-psa 2000
+    """
     try:
         import uvicorn
 

@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from lenvici.cli._console import echo, num, print_table
 from lenvici.cli._io import errors_to_exit, print_json
 from lenvici.errors import InputError
 from lenvici.survival import (
@@ -38,7 +39,17 @@ def reconstruct(
     percent: Annotated[bool, typer.Option("--percent", help="Survival in the curve file is in percent.")] = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Reconstruct individual patient data (Guyot et al. 2012) and write it as time,event rows."""
+    """Reconstruct individual patient data (Guyot et al. 2012) and write it as time,event rows.
+
+    Times in one unit throughout (the curve's and the at-risk table's, e.g. months); survival as a fraction
+    0–1 (or percent with --percent).
+
+    Examples:
+
+      lenvici survival reconstruct --curve curve.csv --at-risk risk.csv --out ipd.csv
+
+      lenvici survival reconstruct --curve os_curve.csv --at-risk os_risk.csv --events 351 --percent --out ipd.csv --json
+    """
     with errors_to_exit():
         c_time, c_surv, c_rows = read_curve_csv(curve)
         r_time, r_n, r_rows = read_at_risk_csv(at_risk)
@@ -60,8 +71,10 @@ def reconstruct(
     if json_out:
         print_json(doc)
     else:
-        typer.echo(f"{ipd.n} patients, {ipd.events} events, median {_text(km.median.time)} "
-                   f"(95% CI {_text(km.median.lower)}–{_text(km.median.upper)}) -> {out}")
+        echo(f"{ipd.n} patients, {ipd.events} events, median {_text(km.median.time)} "
+             f"(95% CI {_text(km.median.lower)}–{_text(km.median.upper)}) -> {out}")
+        for note in ipd.notes:
+            echo(f"note: {note}")
 
 
 @app.command()
@@ -76,7 +89,16 @@ def km(
     every: Annotated[Optional[float], typer.Option("--every", help="At-risk table every this many time units.")] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Kaplan–Meier median with its confidence interval and the numbers at risk, per group."""
+    """Kaplan–Meier median with its confidence interval and the numbers at risk, per group.
+
+    Times in the data's own unit (e.g. months); event 1, censored 0.
+
+    Examples:
+
+      lenvici survival km --data ipd.csv
+
+      lenvici survival km --data trial.csv --time-col months --event-col death --group-col arm --every 6 --json
+    """
     with errors_to_exit():
         time, event, group = read_ipd_csv(data, time_col, event_col, group_col)
         times = _at_times(at, every, float(time.max()))
@@ -108,13 +130,16 @@ def km(
     if json_out:
         print_json(doc)
         return
+    level = f"{100 * curves[0].conf_level:g}%"
+    print_table(["group", num("n"), num("events"), num("median"), num(f"{level} CI")],
+                [("all" if c.label is None else str(c.label), str(c.n), str(c.n_events), _text(c.median.time),
+                  f"{_text(c.median.lower)}–{_text(c.median.upper)}") for c in curves],
+                title=f"Kaplan–Meier medians (time in the data's unit; NR = not reached; CI {curves[0].conf_type})")
     for c, t in zip(curves, tables):
-        name = f"{c.label}: " if c.label is not None else ""
-        typer.echo(f"{name}n={c.n} events={c.n_events} median {_text(c.median.time)} "
-                   f"({100 * c.conf_level:g}% CI {_text(c.median.lower)}–{_text(c.median.upper)}, {c.conf_type})")
-        typer.echo("  at risk: " + ", ".join(f"{x:g}: {int(n)}" for x, n in zip(t.time, t.n_risk)))
+        name = f"{c.label} " if c.label is not None else ""
+        echo(f"{name}at risk: " + ", ".join(f"{x:g}: {int(n)}" for x, n in zip(t.time, t.n_risk)))
     if test is not None:
-        typer.echo(f"log-rank chisq={test.chisq:.3f} df={test.df} p={test.p_value:.4g}")
+        echo(f"log-rank chisq={test.chisq:.3f} df={test.df} p={test.p_value:.4g}")
 
 
 def _at_times(at: str | None, every: float | None, last: float):

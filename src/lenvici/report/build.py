@@ -33,8 +33,12 @@ class ReportSpec:
     extra_sections: tuple[tuple[str, Callable[[], Section]], ...] = ()
 
 
-def build_report(spec: ReportSpec, progress: Callable[[str], None] = lambda message: None) -> Path:
-    """Build every section (reporting progress by name) and write the page; returns its path."""
+def build_report(spec: ReportSpec, progress: Callable[[str], None] = lambda message: None,
+                 done: Callable[[str, Section], None] = lambda name, section: None) -> Path:
+    """Build every section and write the page; returns its path.
+
+    ``progress(name)`` is called before each section is built and ``done(name, section)`` after it (the
+    command line draws its progress bar and its summary table from these two)."""
     steps: list[tuple[str, Callable[[], Section]]] = [
         ("evidence", lambda: evidence_section(spec.db_path)),
         ("pooled analyses", lambda: pooled_section(spec.db_path)),
@@ -47,10 +51,13 @@ def build_report(spec: ReportSpec, progress: Callable[[str], None] = lambda mess
     sections = []
     for name, make in steps:
         progress(name)
-        sections.append(make())
+        section = make()
+        sections.append(section)
+        done(name, section)
     page = render_page("lenvici report: lenvatinib ± immune-checkpoint inhibitors in HCC",
-                       f"lenvici {__version__}, generated {date.today().isoformat()}. Curated from the 2024 review; "
-                       "every number traceable with `lenvici evidence studies --json`.", sections)
+                       f"lenvici {__version__}, generated {date.today().isoformat()}, seed {spec.seed} for every "
+                       "random draw. Curated from the 2024 review; every number traceable with "
+                       "`lenvici evidence studies --json`.", sections)
     with atomic_path(spec.out) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return spec.out

@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Section", "figure_html", "table_html", "render_page"]
+__all__ = ["Section", "figure_html", "format_number", "table_html", "render_page"]
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
@@ -24,11 +25,13 @@ nav a{margin-right:1em}
 
 @dataclass(frozen=True)
 class Section:
-    """One titled part of the report (``body`` is trusted HTML built by this package)."""
+    """One titled part of the report (``body`` is trusted HTML built by this package); ``summary`` is one
+    line of plain text saying what the section found, for the terminal's summary of ``lenvici demo``."""
 
     anchor: str
     title: str
     body: str
+    summary: str = ""
 
 
 def figure_html(fig, caption: str) -> str:
@@ -43,19 +46,35 @@ def figure_html(fig, caption: str) -> str:
             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
 
+def format_number(value) -> str:
+    """One number as the report and the command line's tables show it: ``None`` a dash, NaN ``NaN`` (never
+    hidden), whole numbers as they are, other values with thousands separators at or above 1,000, 2 decimals
+    at or above 1 and 3 significant digits below."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    value = float(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
 def _cell(value) -> str:
     if value is None:
         return "<td>–</td>"
-    if isinstance(value, float):
-        if abs(value) >= 1000:
-            text = f"{value:,.0f}"
-        elif abs(value) >= 1:
-            text = f"{value:.2f}"
-        else:
-            text = f"{value:.3g}"
-        return f'<td class="num">{text}</td>'
-    if isinstance(value, int):
-        return f'<td class="num">{value}</td>'
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f'<td class="num">{format_number(value)}</td>'
     return f"<td>{html.escape(str(value))}</td>"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -37,7 +38,8 @@ def evidence_section(db_path: Path) -> Section:
     note = ('<p class="note">Every arm of the review\'s Tables 1–2 and of the trials its text describes; '
             "values as printed, with provenance in the evidence store (<code>lenvici evidence studies --json</code>). "
             "Regimen classes follow one rule (<code>lenvici.knowledge.regimen</code>).</p>")
-    return Section("evidence", "Evidence from the review", note + table)
+    summary = f"{len(rows)} regimen classes, {sum(r.n_arms for r in rows)} arms"
+    return Section("evidence", "Evidence from the review", note + table, summary)
 
 
 def pooled_section(db_path: Path) -> Section:
@@ -45,10 +47,12 @@ def pooled_section(db_path: Path) -> Section:
     from lenvici.evidence.pooling import pool_evidence
 
     parts = []
+    pooled = []
     for endpoint in ("orr", "os_median"):
         pool = pool_evidence(endpoint, db_path=db_path)
         rows = [(r["group"], r["k"], r["excluded"], r["estimate"], r["ci_lb"], r["ci_ub"], r["I2"])
                 for r in pool.summary() if r["estimate"] is not None]
+        pooled.append(f"{'ORR' if endpoint == 'orr' else 'median OS'} in {len(rows)} classes")
         parts.append(f"<h3>{html.escape(endpoint.upper().replace('_', ' '))} by regimen class</h3>")
         parts.append(table_html(["Class", "k", "Excluded", "Pooled", "CI low", "CI high", "I² %"], rows))
         parts.append(f'<p class="note">{html.escape(pool.estimator)}; CI: {html.escape(pool.ci_method)}; '
@@ -68,7 +72,7 @@ def pooled_section(db_path: Path) -> Section:
                      "equally between its arms; a sensitivity analysis, not a randomised comparison.</p>")
         parts.append(figure_html(comparison.plot(), "ORR, TACE + lenvatinib + ICI vs TACE + lenvatinib "
                                                     "(equal-arms assumption)."))
-    return Section("pooled", "Pooled analyses", "".join(parts))
+    return Section("pooled", "Pooled analyses", "".join(parts), "pooled " + ", ".join(pooled))
 
 
 def patient_section(patient_file: Path) -> Section:
@@ -91,7 +95,8 @@ def patient_section(patient_file: Path) -> Section:
             + table_html(["Score", "Value", "Category", "Source (first author)"], rows)
             + f"<p>Lenvatinib starting dose: <b>{dose.dose_mg:g} mg {html.escape(dose.schedule)}</b> — "
               f"{html.escape(dose.rationale)}.</p>")
-    return Section("patient", "An example patient", body)
+    return Section("patient", "An example patient", body,
+                   f"{len(rows)} scores; lenvatinib {dose.dose_mg:g} mg {dose.schedule}")
 
 
 def economics_section(model_files: list[Path], psa_n: int, seed: int) -> Section:
@@ -116,12 +121,21 @@ def economics_section(model_files: list[Path], psa_n: int, seed: int) -> Section
               "(solved backwards from a published total) or <i>placeholder</i> in its YAML file. Published versus "
               "reproduced results, misses included (the China ICERs are about 8.6× the published ones: the "
               "inputs of that Markov model were not accessible), are tabulated in docs/economics-hcc.md.</p>")
-    return Section("economics", "Cost-effectiveness", caveat + "".join(parts))
+    psa_text = f", PSA {psa_n} draws each (seed {seed})" if psa_n else ", deterministic only"
+    return Section("economics", "Cost-effectiveness", caveat + "".join(parts),
+                   f"{len(model_files)} model(s){psa_text}")
 
 
-def trials_section(n_per_arm: int, reps: int, seed: int) -> Section:
-    """Virtual REFLECT, KEYNOTE-524 and LEAP-002: simulated vs published endpoints, each marked hit or miss."""
-    from lenvici.sim.validation import validation_table
+def trials_section(n_per_arm: int | None, reps: int, seed: int,
+                   progress: Callable[[int, int], None] | None = None) -> Section:
+    """Virtual REFLECT, KEYNOTE-524 and LEAP-002: simulated vs published endpoints, each marked hit or miss,
+    and each trial's simulated Kaplan–Meier curves (OS and PFS per arm) with the published medians marked.
+
+    ``n_per_arm`` patients per arm (``None``: each trial's published N), ``reps`` repeats with seeds ``seed``,
+    ``seed + 1``, …; the curves are those of the first repeat — the same simulated patients as the table's
+    first repeat. ``progress(done, total)`` follows the curves' simulations (in thousandths of the trials)
+    where :func:`lenvici.sim.trials.run_trial` reports progress."""
+    from lenvici.sim.validation import VALIDATION_TRIALS, validation_table
 
     rows = validation_table(n_per_arm, reps, seed)
 
@@ -146,9 +160,52 @@ def trials_section(n_per_arm: int, reps: int, seed: int) -> Section:
         for r in rows)
     hits = sum(1 for r in rows if r["hit"])
     judged = sum(1 for r in rows if r["hit"] is not None)
-    note = (f"<p>{hits} of {judged} endpoints with a published interval are inside it ({n_per_arm} patients per "
-            f"arm, {reps} repeat(s), seed {seed}). REFLECT and KEYNOTE-524 were calibration targets; LEAP-002 is "
+    sizes = {r["trial"]: r["n_per_arm"] for r in rows}
+    n_text = (f"{n_per_arm} patients per arm" if n_per_arm else
+              "each trial's published N per arm (" + ", ".join(f"{t} {n}" for t, n in sizes.items()) + ")")
+    note = (f"<p>{hits} of {judged} endpoints with a published interval are inside it ({n_text}, {reps} "
+            f"repeat(s), seed {seed}). REFLECT and KEYNOTE-524 were calibration targets; LEAP-002 is "
             "validation only and was never tuned — its misses stay visible. Protocol values marked "
             "<i>recalled</i> or <i>assumption</i> are listed in docs/trials.md.</p>")
+    figures = _km_figures([t for t in VALIDATION_TRIALS if t in sizes], sizes, seed, progress)
     return Section("trials", "Virtual trials: simulated vs published",
-                   note + f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+                   note + f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+                   + "<h3>Kaplan–Meier curves, simulated, with the published medians</h3>" + figures,
+                   f"{hits} of {judged} endpoints inside the published 95% CI ({n_text}, seed {seed}); "
+                   f"Kaplan–Meier curves of {len(sizes)} trials")
+
+
+def _km_figures(trials: list[str], sizes: dict[str, int], seed: int,
+                progress: Callable[[int, int], None] | None) -> str:
+    """One figure per trial, OS beside PFS, from ``run_trial(trial, sizes[trial], seed)``."""
+    import inspect
+
+    from matplotlib.figure import Figure
+
+    from lenvici.sim.protocols import load_protocol
+    from lenvici.sim.trials import run_trial
+
+    # shim (issue 6): remove the check once run_trial takes ``progress``.
+    takes_progress = "progress" in inspect.signature(run_trial).parameters
+    scale = 1000
+    parts = []
+    for i, trial in enumerate(trials):
+        kw = {}
+        if progress is not None and takes_progress:
+            def kw_progress(done: int, total: int, i: int = i) -> None:
+                progress(i * scale + (scale * done) // max(total, 1), scale * len(trials))
+
+            kw["progress"] = kw_progress
+        result = run_trial(trial, sizes[trial], seed, **kw)
+        if progress is not None:
+            progress((i + 1) * scale, scale * len(trials))
+        fig = Figure(figsize=(11.5, 4.4))
+        ax_os, ax_pfs = fig.subplots(1, 2)
+        result.plot("os", ax=ax_os)
+        result.plot("pfs", ax=ax_pfs)
+        protocol = load_protocol(trial)
+        parts.append(figure_html(
+            fig, f"{protocol.name} ({trial}): Kaplan–Meier curves of overall survival (left) and progression-free "
+                 f"survival (right) per arm, simulated with {sizes[trial]} patients per arm and seed {seed}; dots: "
+                 "simulated medians; dashed lines: the published medians."))
+    return "".join(parts)

@@ -5,12 +5,15 @@ bounded in-memory table (the oldest finished jobs are forgotten first); nothing 
 request names a shipped protocol (:func:`lenvici.sim.protocols.available_protocols`), never a path, and the
 number of patients per arm is capped. While too many runs are waiting, a new one is refused with 429.
 
-``progress`` is 0 while queued and 1 when done; while running, :func:`run_trial` reports nothing, so it is
-an estimate from the elapsed time (never above 0.95).
+``progress`` is 0 while queued and 1 when done; while running it is the share of patient-stages that
+:func:`run_trial` reports simulated through its ``progress(done, total)`` callback (never above 0.99 until the
+result and its figure are ready, and never going back). A ``run_trial`` without that callback (older builds)
+leaves an estimate from the elapsed time (never above 0.95).
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 import time
@@ -73,7 +76,8 @@ class JobDocument(BaseModel):
     n: int
     seed: int
     status: Literal["queued", "running", "done", "failed"]
-    progress: float = Field(ge=0, le=1)
+    progress: float = Field(ge=0, le=1, description="0 queued, 1 done; while running, the share of the virtual "
+                                                    "patients simulated so far (as run_trial reports it).")
     result: dict[str, Any] | None = Field(default=None, description="TrialResult.to_json() once done.")
     error: str | None = None
     published: dict[str, Any] = Field(default_factory=dict)
@@ -193,7 +197,7 @@ def km_figure(result) -> str:
 
 class _Job:
     __slots__ = ("id", "trial", "n", "seed", "status", "started", "expected", "result", "error", "created",
-                 "km_png")
+                 "km_png", "fraction")
 
     def __init__(self, trial: str, n: int, seed: int, arms: int):
         self.id = uuid.uuid4().hex
@@ -205,12 +209,20 @@ class _Job:
         self.error: str | None = None
         self.km_png: str | None = None
         self.created = time.monotonic()
+        self.fraction: float | None = None  # reported by run_trial's progress callback
+
+    def report(self, done: int, total: int) -> None:
+        """``run_trial``'s ``progress(done, total)`` callback: the share simulated, never going back."""
+        if total > 0:
+            self.fraction = max(self.fraction or 0.0, min(1.0, done / total))
 
     def progress(self) -> float:
         if self.status in ("done", "failed"):
             return 1.0
         if self.status == "queued" or self.started is None:
             return 0.0
+        if self.fraction is not None:
+            return round(min(0.99, self.fraction), 3)
         return round(min(0.95, (time.monotonic() - self.started) / self.expected), 3)
 
     def document(self) -> dict:
@@ -255,10 +267,16 @@ class TrialJobs:
     def _run(self, job: _Job) -> None:
         from lenvici.sim.trials import run_trial
 
+        # shim (issue 6): pass the callback unconditionally (and drop the time-based estimate) once every
+        # run_trial takes it.
+        kw = {}
+        if "progress" in inspect.signature(run_trial).parameters:
+            kw["progress"] = job.report
+            job.fraction = 0.0  # from here on the callback alone moves the progress
         job.started = time.monotonic()
         job.status = "running"
         try:
-            result = run_trial(job.trial, job.n, job.seed)
+            result = run_trial(job.trial, job.n, job.seed, **kw)
             try:
                 job.km_png = km_figure(result)
             except Exception as exc:  # the figure is a nicety: the numbers still come back
