@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 import lenvici.sim.trials as sim_trials
 from lenvici.cli import app
 from lenvici.sim.trials import ArmResult, Comparison, TrialResult
+from lenvici.sim.validation import Validation
 from tests.cli._tables import column, row_for, table_titled
 
 runner = CliRunner()
@@ -65,18 +66,13 @@ def test_scheduler_is_passed_through(calls, address):
     assert calls[-1]["progress"] is None  # no progress bar when stderr is not a terminal
 
 
-def test_scheduler_without_engine_support_warns_and_runs_here(monkeypatch):
-    seen = []
+def test_a_shown_bar_is_run_trials_progress_callback(calls, monkeypatch):
+    import lenvici.cli.trial as trial_cli
 
-    def old_run_trial(protocol, n_per_arm=100, seed=0):
-        seen.append(n_per_arm)
-        return _result(protocol.id, seed)
-
-    monkeypatch.setattr(sim_trials, "run_trial", old_run_trial)
-    result = runner.invoke(app, ["trial", "run", "reflect", "--n", "10", "--scheduler", "local", "--json"])
+    monkeypatch.setattr(trial_cli, "progress_shown", lambda json_out: not json_out)  # as on a terminal
+    result = runner.invoke(app, ["trial", "run", "reflect", "--n", "10"])
     assert result.exit_code == 0, result.output
-    assert seen == [10] and result.stderr.startswith("warning: ") and "scheduler" in result.stderr
-    json.loads(result.stdout)
+    assert callable(calls[-1]["progress"]) and calls[-1]["scheduler"] is None
 
 
 def test_validate_table_marks_hits_and_misses(monkeypatch):
@@ -88,12 +84,40 @@ def test_validate_table_marks_hits_and_misses(monkeypatch):
              "endpoint": "hr_os", "simulated": 0.7, "published": 0.84, "published_ci": [0.708, 0.997], "hit": False},
             {"trial": "reflect", "role": "calibration", "arm": "Sorafenib", "endpoint": "orr_recist",
              "simulated": 0.07, "published": 0.065, "published_ci": [None, None], "hit": None}]
-    monkeypatch.setattr(trial_cli, "validation_table", lambda n, reps, seed: rows)
+    seen = []
+
+    def validate(n, reps, seed=0, progress=None):
+        seen.append((n, reps, seed, progress))
+        return Validation(rows, {})
+
+    monkeypatch.setattr(trial_cli, "validate_trials", validate)
     result = runner.invoke(app, ["trial", "validate", "--n", "10"])
     assert result.exit_code == 0, result.output
+    assert seen == [(10, 1, 0, None)]  # stderr is no terminal here: no bar, no callback
     table = table_titled(result.stdout, "validation: 1 HIT, 1 MISS")
     assert column(table, "") == ["HIT", "MISS", "–"]
     assert column(table, "simulated") == ["13.1", "0.70", "7.0%"]
     assert column(table, "published 95% CI") == ["12.1 to 14.9", "0.71 to 1.00", "–"]
     doc = json.loads(runner.invoke(app, ["trial", "validate", "--n", "10", "--json"]).stdout)
     assert doc == {"rows": rows, "hits": 1, "misses": 1}
+
+
+def test_validate_draws_its_progress_bar_from_the_simulations(monkeypatch):
+    """On a terminal the bar is ``validate``'s progress callback; with --json there is none."""
+    import lenvici.cli.trial as trial_cli
+
+    seen = []
+
+    def validate(n, reps, seed=0, progress=None):
+        seen.append(progress)
+        if progress is not None:
+            progress(5, 10)
+            progress(10, 10)
+        return Validation([], {})
+
+    monkeypatch.setattr(trial_cli, "validate_trials", validate)
+    monkeypatch.setattr(trial_cli, "progress_shown", lambda json_out: not json_out)  # as on a terminal
+    assert runner.invoke(app, ["trial", "validate", "--n", "10", "--reps", "2"]).exit_code == 0
+    result = runner.invoke(app, ["trial", "validate", "--n", "10", "--json"])
+    assert result.exit_code == 0 and result.stderr == ""
+    assert callable(seen[0]) and seen[1] is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
 
@@ -11,7 +10,8 @@ import typer
 from lenvici.cli._console import Bar, echo, num, pct, print_table, progress_bar, progress_shown
 from lenvici.cli._io import errors_to_exit
 from lenvici.sim.protocols import available_protocols, load_protocol
-from lenvici.sim.validation import VALIDATION_TRIALS, validation_table
+from lenvici.sim.validation import VALIDATION_TRIALS
+from lenvici.sim.validation import validate as validate_trials
 
 app = typer.Typer(help="Virtual clinical trials (REFLECT, KEYNOTE-524, LEAP-002) and in-silico experiments.",
                   no_args_is_help=True)
@@ -20,21 +20,9 @@ _SCHEDULER_HELP = ('Where the simulation runs: "local" (a Dask LocalCluster on t
                    "address tcp://host:port; default: in this process.")
 
 
-def _trial_keywords(run_trial, bar: Bar, scheduler: str | None) -> dict:
-    """The ``progress`` and ``scheduler`` keywords that this build's ``run_trial`` accepts.
-
-    Shim (issue 6): the check goes once ``run_trial`` takes both keywords everywhere."""
-    accepted = inspect.signature(run_trial).parameters
-    kw = {}
-    if bar.shown and "progress" in accepted:
-        kw["progress"] = bar
-    if scheduler is not None:
-        if "scheduler" not in accepted:
-            typer.echo("warning: this lenvici's run_trial has no scheduler support; running in this process",
-                       err=True)
-        else:
-            kw["scheduler"] = scheduler
-    return kw
+def _callback(bar: Bar):
+    """``run_trial``'s ``progress`` argument: the bar where it is drawn, else ``None`` (nobody listens)."""
+    return bar if bar.shown else None
 
 
 def _median(value, ci) -> str:
@@ -78,7 +66,8 @@ def run(name: str = typer.Argument(..., help=f"Protocol: {', '.join(available_pr
         endpoint: str = typer.Option("os", "--endpoint", help="Endpoint of --plot: os or pfs")) -> None:
     """Run one virtual trial: ORR (RECIST 1.1, mRECIST), DCR, median PFS and OS in months, Cox hazard ratios.
 
-    A progress bar follows the simulated patients on a terminal.
+    On a terminal a progress bar follows the simulation: each patient's pre-treatment growth, then its
+    treatment.
 
     Examples:
 
@@ -94,8 +83,8 @@ def run(name: str = typer.Argument(..., help=f"Protocol: {', '.join(available_pr
 
     with errors_to_exit():
         protocol = load_protocol(name)
-        with progress_bar(f"{protocol.id}: simulating patients", show=progress_shown(as_json)) as bar:
-            result = run_trial(protocol, n, seed, **_trial_keywords(run_trial, bar, scheduler))
+        with progress_bar(f"{protocol.id}: simulating", show=progress_shown(as_json)) as bar:
+            result = run_trial(protocol, n, seed, scheduler=scheduler, progress=_callback(bar))
         if plot is not None:
             result.plot(endpoint=endpoint.lower(), path=plot)
     if as_json:
@@ -115,7 +104,7 @@ def validate(n: int = typer.Option(None, "--n", min=2, help="Virtual patients pe
     """Simulated vs published endpoints per trial/arm, with the published 95% CI and HIT/MISS.
 
     ORR as percent, medians in months, HRs unitless. REFLECT and KEYNOTE-524 are calibration targets, LEAP-002
-    validation only.
+    validation only. On a terminal a progress bar follows the simulations of every trial and repeat.
 
     Examples:
 
@@ -124,8 +113,8 @@ def validate(n: int = typer.Option(None, "--n", min=2, help="Virtual patients pe
       lenvici trial validate --reps 5 --json
     """
     with errors_to_exit():
-        with progress_bar(f"simulating {', '.join(VALIDATION_TRIALS)}", show=progress_shown(as_json)):
-            rows = validation_table(n, reps, seed)
+        with progress_bar(f"simulating {', '.join(VALIDATION_TRIALS)}", show=progress_shown(as_json)) as bar:
+            rows = validate_trials(n, reps, seed, progress=_callback(bar)).rows
     hits = sum(r["hit"] is True for r in rows)
     misses = sum(r["hit"] is False for r in rows)
     if as_json:
@@ -165,11 +154,10 @@ def experiment(name: str = typer.Argument(..., help="Experiment: scheduling"),
       lenvici trial experiment scheduling --json
     """
     from lenvici.sim.experiments import run_experiment
-    from lenvici.sim.trials import run_trial
 
     with errors_to_exit():
-        with progress_bar(f"{name}: simulating patients", show=progress_shown(as_json)) as bar:
-            out = run_experiment(name, n, seed, **_trial_keywords(run_trial, bar, None))
+        with progress_bar(f"{name}: simulating", show=progress_shown(as_json)) as bar:
+            out = run_experiment(name, n, seed, progress=_callback(bar))
     if as_json:
         typer.echo(json.dumps(out, indent=2))
         return

@@ -132,12 +132,13 @@ def trials_section(n_per_arm: int | None, reps: int, seed: int,
     and each trial's simulated Kaplan–Meier curves (OS and PFS per arm) with the published medians marked.
 
     ``n_per_arm`` patients per arm (``None``: each trial's published N), ``reps`` repeats with seeds ``seed``,
-    ``seed + 1``, …; the curves are those of the first repeat — the same simulated patients as the table's
-    first repeat. ``progress(done, total)`` follows the curves' simulations (in thousandths of the trials)
-    where :func:`lenvici.sim.trials.run_trial` reports progress."""
-    from lenvici.sim.validation import VALIDATION_TRIALS, validation_table
+    ``seed + 1``, …; the curves are drawn from the table's first repeat (same N, same seed), so each trial is
+    simulated once per repeat. ``progress(done, total)`` follows the simulations in patient-stages
+    (:func:`lenvici.sim.validation.validate`)."""
+    from lenvici.sim.validation import VALIDATION_TRIALS, validate
 
-    rows = validation_table(n_per_arm, reps, seed)
+    validation = validate(n_per_arm, reps, seed, progress=progress)
+    rows = validation.rows
 
     def verdict(hit):
         if hit is None:
@@ -167,7 +168,7 @@ def trials_section(n_per_arm: int | None, reps: int, seed: int,
             f"repeat(s), seed {seed}). REFLECT and KEYNOTE-524 were calibration targets; LEAP-002 is "
             "validation only and was never tuned — its misses stay visible. Protocol values marked "
             "<i>recalled</i> or <i>assumption</i> are listed in docs/trials.md.</p>")
-    figures = _km_figures([t for t in VALIDATION_TRIALS if t in sizes], sizes, seed, progress)
+    figures = _km_figures({t: validation.results[t][0] for t in VALIDATION_TRIALS if t in sizes}, sizes, seed)
     return Section("trials", "Virtual trials: simulated vs published",
                    note + f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
                    + "<h3>Kaplan–Meier curves, simulated, with the published medians</h3>" + figures,
@@ -175,30 +176,15 @@ def trials_section(n_per_arm: int | None, reps: int, seed: int,
                    f"Kaplan–Meier curves of {len(sizes)} trials")
 
 
-def _km_figures(trials: list[str], sizes: dict[str, int], seed: int,
-                progress: Callable[[int, int], None] | None) -> str:
-    """One figure per trial, OS beside PFS, from ``run_trial(trial, sizes[trial], seed)``."""
-    import inspect
-
+def _km_figures(results: dict, sizes: dict[str, int], seed: int) -> str:
+    """One figure per trial, OS beside PFS, from its simulated ``results[trial]`` (``sizes[trial]`` patients
+    per arm, seed ``seed``)."""
     from matplotlib.figure import Figure
 
     from lenvici.sim.protocols import load_protocol
-    from lenvici.sim.trials import run_trial
 
-    # shim (issue 6): remove the check once run_trial takes ``progress``.
-    takes_progress = "progress" in inspect.signature(run_trial).parameters
-    scale = 1000
     parts = []
-    for i, trial in enumerate(trials):
-        kw = {}
-        if progress is not None and takes_progress:
-            def kw_progress(done: int, total: int, i: int = i) -> None:
-                progress(i * scale + (scale * done) // max(total, 1), scale * len(trials))
-
-            kw["progress"] = kw_progress
-        result = run_trial(trial, sizes[trial], seed, **kw)
-        if progress is not None:
-            progress((i + 1) * scale, scale * len(trials))
+    for trial, result in results.items():
         fig = Figure(figsize=(11.5, 4.4))
         ax_os, ax_pfs = fig.subplots(1, 2)
         result.plot("os", ax=ax_os)

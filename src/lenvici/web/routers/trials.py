@@ -5,15 +5,14 @@ bounded in-memory table (the oldest finished jobs are forgotten first); nothing 
 request names a shipped protocol (:func:`lenvici.sim.protocols.available_protocols`), never a path, and the
 number of patients per arm is capped. While too many runs are waiting, a new one is refused with 429.
 
-``progress`` is 0 while queued and 1 when done; while running it is the share of patient-stages that
-:func:`run_trial` reports simulated through its ``progress(done, total)`` callback (never above 0.99 until the
-result and its figure are ready, and never going back). A ``run_trial`` without that callback (older builds)
-leaves an estimate from the elapsed time (never above 0.95).
+``progress`` is 0 while queued and 1 when done; while running it is the share of patient-stages (each patient's
+pre-treatment growth, then its treatment) that :func:`run_trial` reports simulated through its
+``progress(done, total)`` callback (never above 0.99 until the result and its figure are ready, and never going
+back).
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 import threading
 import time
@@ -196,34 +195,29 @@ def km_figure(result) -> str:
 # --- the jobs ----------------------------------------------------------------------------------------------
 
 class _Job:
-    __slots__ = ("id", "trial", "n", "seed", "status", "started", "expected", "result", "error", "created",
-                 "km_png", "fraction")
+    __slots__ = ("id", "trial", "n", "seed", "status", "result", "error", "created", "km_png", "fraction")
 
-    def __init__(self, trial: str, n: int, seed: int, arms: int):
+    def __init__(self, trial: str, n: int, seed: int):
         self.id = uuid.uuid4().hex
         self.trial, self.n, self.seed = trial, n, seed
         self.status = "queued"
-        self.started: float | None = None
-        self.expected = 1.5 + 0.005 * n * max(arms, 1)  # seconds, a rough guess for the progress estimate
         self.result: dict | None = None
         self.error: str | None = None
         self.km_png: str | None = None
         self.created = time.monotonic()
-        self.fraction: float | None = None  # reported by run_trial's progress callback
+        self.fraction = 0.0  # share of patient-stages simulated, reported by run_trial's progress callback
 
     def report(self, done: int, total: int) -> None:
         """``run_trial``'s ``progress(done, total)`` callback: the share simulated, never going back."""
         if total > 0:
-            self.fraction = max(self.fraction or 0.0, min(1.0, done / total))
+            self.fraction = max(self.fraction, min(1.0, done / total))
 
     def progress(self) -> float:
         if self.status in ("done", "failed"):
             return 1.0
-        if self.status == "queued" or self.started is None:
+        if self.status == "queued":
             return 0.0
-        if self.fraction is not None:
-            return round(min(0.99, self.fraction), 3)
-        return round(min(0.95, (time.monotonic() - self.started) / self.expected), 3)
+        return round(min(0.99, self.fraction), 3)
 
     def document(self) -> dict:
         return {"id": self.id, "trial": self.trial, "n": self.n, "seed": self.seed, "status": self.status,
@@ -246,11 +240,10 @@ class TrialJobs:
 
     def submit(self, trial: str, n: int, seed: int) -> _Job | None:
         """A new queued job, or ``None`` when too many are waiting already."""
-        arms = next((len(t["arms"]) for t in _catalogue() if t["name"] == trial), 1)
         with self._lock:
             if self._active() >= self.max_active:
                 return None
-            job = _Job(trial, n, seed, arms)
+            job = _Job(trial, n, seed)
             self._jobs[job.id] = job
             while len(self._jobs) > self.max_jobs:  # forget the oldest finished job
                 old = next((k for k, j in self._jobs.items() if j.status in ("done", "failed")), None)
@@ -267,16 +260,9 @@ class TrialJobs:
     def _run(self, job: _Job) -> None:
         from lenvici.sim.trials import run_trial
 
-        # shim (issue 6): pass the callback unconditionally (and drop the time-based estimate) once every
-        # run_trial takes it.
-        kw = {}
-        if "progress" in inspect.signature(run_trial).parameters:
-            kw["progress"] = job.report
-            job.fraction = 0.0  # from here on the callback alone moves the progress
-        job.started = time.monotonic()
         job.status = "running"
         try:
-            result = run_trial(job.trial, job.n, job.seed, **kw)
+            result = run_trial(job.trial, job.n, job.seed, progress=job.report)
             try:
                 job.km_png = km_figure(result)
             except Exception as exc:  # the figure is a nicety: the numbers still come back
