@@ -1,51 +1,52 @@
-"""Post-progression survival (PPS) with subsequent therapy, by era (MODELLING.md section 2) - a proposal.
+"""Post-progression survival (PPS): subsequent therapy and the era of the trial (MODELLING.md section 2).
 
-Overall survival is time to progression plus post-progression survival. PPS depends on the patient's
-prognosis at progression and on the subsequent systemic therapy received, whose availability changed
-between REFLECT (enrolment 2013-2015, before any approved second-line drug) and LEAP-002 (2018-2020, with
-regorafenib, cabozantinib, ramucirumab and anti-PD-1 antibodies available). This module holds the pieces as
-pure functions; :func:`lenvici.sim.trials.run_trial` does not call them yet (see the module's section in
-``docs/trials.md`` and the wiring note in the issue-6 report).
+Overall survival is time to progression plus post-progression survival. :func:`lenvici.sim.trials.run_trial`
+draws PPS per progressing patient as an exponential with rate :func:`post_progression_rate`:
+``ln 2 / (M * 30.4375) * exp(lp) * HR`` per day, where
 
-Model, per progressing patient ``i`` with prognostic linear predictor ``lp_i`` (the model's ``beta_*`` terms):
+- ``lp`` is the patient's prognostic linear predictor (the model's ``beta_*`` log-hazard ratios);
+- ``HR`` is 1 without subsequent therapy and :data:`SUBSEQUENT_THERAPY_HR` with it — the hazard ratio of
+  death of second-line drugs against placebo, pooled (fixed effect, inverse variance,
+  :func:`pooled_hazard_ratio`) over the randomised second-line trials :data:`SECOND_LINE_TRIALS`; who
+  receives subsequent therapy is drawn with the arm's published share (the protocol's
+  ``subsequent_therapy``);
+- ``M`` is the median PPS without subsequent therapy at the reference covariates,
+  ``TrialSettings.pps_median_months`` (default :data:`UNTREATED_PPS_MEDIAN_MONTHS`: the mean placebo-arm OS
+  of the targeted second-line trials, i.e. PPS of trial-eligible patients on best supportive care), times
+  the **era factor** :func:`era_factor` of the trial's enrolment.
 
-- **who receives subsequent therapy** (:func:`assign_subsequent_therapy`): the arm's published share ``s``,
-  given to the patients ranked fittest on a latent score ``z_i = -rho * lp_i / sd(lp) + sqrt(1 - rho^2) * e_i``
-  (``e_i`` standard normal). ``rho`` expresses that fitter patients (better liver function and performance
-  status at progression) are the ones who can be treated: in a Japanese cohort progressing on sorafenib,
-  second-line candidates lived a median 12.6 months after progression versus 3.0 months for non-candidates
-  (Hepatol Res 2019;49:1054-1065, PMID 31033165). The REFLECT post hoc analysis (Alsina A et al. Liver Cancer
-  2020;9:93-104) shows the same gap - OS 20.8 vs 11.5 months (lenvatinib arm) and 17.0 vs 9.1 months
-  (sorafenib arm) with vs without subsequent anticancer medication - which is selection plus treatment, not
-  treatment alone; only randomised second-line trials give the causal part.
-- **the causal effect** (:func:`class_hazard_ratio`): the hazard ratio of death of the therapy class against
-  placebo from the second-line randomised trials in :data:`SECOND_LINE_TRIALS`, pooled within a class by
-  inverse-variance weighting of log hazard ratios (:func:`pooled_hazard_ratio`).
-- **the rate** (:func:`post_progression_rate`): exponential PPS with rate
-  ``ln 2 / (median_untreated * 30.4375) * exp(lp_i) * HR_i`` per day, ``HR_i = 1`` without subsequent therapy;
-  ``median_untreated`` defaults to the mean placebo-arm OS of the three targeted second-line trials
-  (:data:`UNTREATED_PPS_MEDIAN_MONTHS`), i.e. the post-progression survival of trial-eligible patients given
-  best supportive care.
+The era factor. PPS grew between the sorafenib era and the immunotherapy era (more and better later lines,
+supportive care, selection of trial patients). :func:`era_trend` estimates the growth as a log-linear trend
+of PPS against the middle year of enrolment, fitted to the sorafenib control arms of first-line randomised
+trials curated from the review (SHARP, REFLECT, CheckMate 459, HIMALAYA; ``data/sim/pps_era.yaml``), PPS of
+an arm approximated by median OS minus median PFS (TTP for SHARP). Control arms on one drug isolate the era
+from the first-line drug. LEAP-002 (validation) and KEYNOTE-524 (a calibration target) do not enter the fit.
+The factor is ``exp(slope * (year - reference_year))`` with ``reference_year`` the era of ``M``'s source.
+A difference of medians is only a proxy for the median PPS (exact for exponential times, not in general),
+and four points give a rough slope: its standard error is reported by :func:`era_trend`.
 
 Status of the numbers: the second-line hazard ratios and placebo medians are the published values **as
-recalled by the curator** (status ``recalled``) - the searchable sources did not reach the papers' text during
-this work; verify before relying on them. The REFLECT and candidate/non-candidate figures above were read in
-the abstracts.
+recalled by the curator** (status ``recalled``) — verify before relying on them; the control arms' OS/PFS
+come from the curated study records; their enrolment dates are recalled except REFLECT's (sourced).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
+import yaml
 
 from lenvici.errors import InputError
 
 __all__ = ["SecondLineTrial", "SECOND_LINE_TRIALS", "THERAPY_CLASSES", "UNTREATED_PPS_MEDIAN_MONTHS",
-           "pooled_hazard_ratio", "class_hazard_ratio", "assign_subsequent_therapy", "draw_therapy_class",
-           "post_progression_rate"]
+           "SUBSEQUENT_THERAPY_HR", "pooled_hazard_ratio", "class_hazard_ratio", "post_progression_rate",
+           "EraTrend", "era_trend", "era_factor", "decimal_year"]
 
 _DAYS_PER_MONTH = 30.4375
 _Z975 = 1.959963984540054
@@ -66,7 +67,8 @@ class SecondLineTrial:
     status: str = "recalled"
 
 
-#: Second-line trials after sorafenib (hazard ratios of death vs placebo). Values: recalled, not re-read.
+#: Second-line trials after sorafenib (hazard ratios of death vs placebo). Values recalled, not re-read, except
+#: KEYNOTE-240's (read in the abstract).
 SECOND_LINE_TRIALS: tuple[SecondLineTrial, ...] = (
     SecondLineTrial("RESORCE", "regorafenib", "tki", 0.63, (0.50, 0.79), 7.8,
                     "Bruix J et al. Lancet 2017;389:56-66 (OS 10.6 vs 7.8 months)"),
@@ -75,7 +77,8 @@ SECOND_LINE_TRIALS: tuple[SecondLineTrial, ...] = (
     SecondLineTrial("REACH-2", "ramucirumab", "anti_vegfr2", 0.71, (0.531, 0.949), 7.3,
                     "Zhu AX et al. Lancet Oncol 2019;20:282-296 (AFP >= 400 ng/mL; OS 8.5 vs 7.3 months)"),
     SecondLineTrial("KEYNOTE-240", "pembrolizumab", "anti_pd1", 0.781, (0.611, 0.998), 10.6,
-                    "Finn RS et al. J Clin Oncol 2020;38:193-202 (OS 13.9 vs 10.6 months)"),
+                    "Finn RS et al. J Clin Oncol 2020;38:193-202, abstract: OS 13.9 vs 10.6 months, "
+                    "HR 0.781 (95% CI 0.611-0.998)", status="sourced"),
 )
 
 #: Therapy classes a protocol's subsequent-therapy mix may name.
@@ -124,54 +127,6 @@ def class_hazard_ratio(therapy_class: str) -> float:
     return pooled_hazard_ratio(trials)[0]
 
 
-def assign_subsequent_therapy(lp, share: float, e, rho: float = 0.5) -> np.ndarray:
-    """Which progressing patients receive subsequent therapy: exactly ``round(share * N)`` of them, those with
-    the highest latent fitness ``z = -rho * lp / sd(lp) + sqrt(1 - rho^2) * e``.
-
-    ``lp``: (N,) prognostic linear predictors (higher = worse); ``e``: (N,) standard-normal draws (the
-    caller's seeded stream); ``rho`` in [0, 1]: 0 assigns at random, 1 strictly by prognosis. ``rho = 0.5`` is
-    an assumption: the candidate/non-candidate gap (12.6 vs 3.0 months) shows strong selection, but its size
-    is confounded by the same prognostic factors the model already carries in ``lp``."""
-    lp = np.asarray(lp, dtype=float)
-    e = np.asarray(e, dtype=float)
-    if lp.shape != e.shape or lp.ndim != 1:
-        raise InputError("lp and e must be 1-d arrays of the same length", field="lp")
-    if not (np.all(np.isfinite(lp)) and np.all(np.isfinite(e))):
-        raise InputError("lp and e must be finite", field="lp")
-    if not 0.0 <= share <= 1.0:
-        raise InputError(f"share must be in [0, 1]; got {share}", field="share")
-    if not 0.0 <= rho <= 1.0:
-        raise InputError(f"rho must be in [0, 1]; got {rho}", field="rho")
-    n = lp.size
-    k = int(round(share * n))
-    out = np.zeros(n, dtype=bool)
-    if k == 0:
-        return out
-    sd = lp.std()
-    z = -rho * (lp - lp.mean()) / (sd if sd > 0 else 1.0) + math.sqrt(1.0 - rho * rho) * e
-    out[np.argsort(-z, kind="stable")[:k]] = True
-    return out
-
-
-def draw_therapy_class(u, mix: Mapping[str, float]) -> np.ndarray:
-    """Therapy class per treated patient from uniform draws ``u`` and the arm's class mix (shares summing
-    to 1; e.g. ``{"tki": 0.6, "anti_pd1": 0.4}``), by inverse CDF in the mix's sorted key order."""
-    if not mix:
-        raise InputError("empty subsequent-therapy mix", field="mix")
-    bad = set(mix) - set(THERAPY_CLASSES)
-    if bad:
-        raise InputError(f"unknown therapy classes {sorted(bad)}", field="mix")
-    keys = sorted(mix)
-    p = np.array([float(mix[k]) for k in keys])
-    if np.any(~np.isfinite(p)) or np.any(p < 0) or abs(p.sum() - 1.0) > 1e-6:
-        raise InputError(f"mix shares must be non-negative and sum to 1; got {dict(mix)}", field="mix")
-    u = np.asarray(u, dtype=float)
-    if np.any(~np.isfinite(u)) or np.any((u < 0) | (u >= 1)):
-        raise InputError("u must be uniform draws in [0, 1)", field="u")
-    idx = np.searchsorted(np.cumsum(p), u, side="right")
-    return np.array(keys, dtype=object)[np.minimum(idx, len(keys) - 1)]
-
-
 def post_progression_rate(lp, hr, median_untreated_months: float = UNTREATED_PPS_MEDIAN_MONTHS) -> np.ndarray:
     """Exponential post-progression death rate (1/day): ``ln 2 / (median * 30.4375) * exp(lp) * hr``.
 
@@ -182,3 +137,72 @@ def post_progression_rate(lp, hr, median_untreated_months: float = UNTREATED_PPS
     if not (np.all(np.isfinite(lp)) and np.all(np.isfinite(hr)) and np.all(hr > 0)):
         raise InputError("lp must be finite and hr finite and positive", field="hr")
     return math.log(2.0) / (med * _DAYS_PER_MONTH) * np.exp(lp) * hr
+
+
+#: Hazard ratio of death after progression with vs without subsequent systemic therapy: every second-line
+#: trial of :data:`SECOND_LINE_TRIALS` pooled (fixed effect, inverse variance).
+SUBSEQUENT_THERAPY_HR = round(pooled_hazard_ratio(SECOND_LINE_TRIALS)[0], 4)
+
+_ERA_FILE = resources.files("lenvici") / "data" / "sim" / "pps_era.yaml"
+
+
+def decimal_year(date: dt.date | str) -> float:
+    """``2014-07-02`` → 2014.5 (day of the year over the year's length)."""
+    d = date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date))
+    start = dt.date(d.year, 1, 1)
+    return d.year + (d - start).days / (dt.date(d.year + 1, 1, 1) - start).days
+
+
+@dataclass(frozen=True)
+class EraTrend:
+    """Log-linear trend of post-progression survival with the enrolment year.
+
+    ``slope`` (per year, on the log scale) with its standard error ``se`` (ordinary least squares),
+    ``reference_year`` (the era of ``TrialSettings.pps_median_months``), and the points it was fitted to:
+    ``(study, middle year of enrolment, PPS proxy in months)``.
+    """
+
+    slope: float
+    se: float
+    reference_year: float
+    points: tuple[tuple[str, float, float], ...]
+
+    def factor(self, year: float) -> float:
+        """Multiplier of the median PPS for a trial enrolling around ``year``."""
+        return math.exp(self.slope * (float(year) - self.reference_year))
+
+
+@lru_cache(maxsize=1)
+def era_trend() -> EraTrend:
+    """Fit :class:`EraTrend` to the control arms of ``data/sim/pps_era.yaml`` (OS and PFS/TTP medians read
+    from the curated study records, :func:`lenvici.knowledge.load_studies`)."""
+    from lenvici.knowledge import load_studies
+
+    spec = yaml.safe_load(_ERA_FILE.read_text(encoding="utf-8"))
+    studies = {s.id: s for s in load_studies()}
+    points = []
+    for entry in spec["arms"]:
+        study = studies[entry["study"]]
+        arm = next(a for a in study.arms if a.label == entry["arm"])
+        os_m = arm.os_median.months
+        prog_m = getattr(arm, entry["progression_endpoint"]).months
+        if os_m is None or prog_m is None or os_m <= prog_m:
+            raise InputError(f"{entry['study']}/{entry['arm']}: needs OS and progression medians with OS longer",
+                             field="arms")
+        mid = 0.5 * (decimal_year(entry["enrolment"]["start"]) + decimal_year(entry["enrolment"]["end"]))
+        points.append((entry["study"], round(mid, 4), round(os_m - prog_m, 4)))
+    x = np.array([p[1] for p in points])
+    y = np.log([p[2] for p in points])
+    xc = x - x.mean()
+    slope = float(xc @ (y - y.mean()) / (xc @ xc))
+    resid = y - y.mean() - slope * xc
+    se = float(math.sqrt(resid @ resid / (x.size - 2) / (xc @ xc))) if x.size > 2 else float("nan")
+    return EraTrend(slope, se, float(spec["reference_year"]), tuple(points))
+
+
+def era_factor(enrolment_mid_year: float | None) -> float:
+    """:meth:`EraTrend.factor` of :func:`era_trend`; 1 when the enrolment year is unknown (an in-silico
+    experiment without an era keeps the reference era)."""
+    if enrolment_mid_year is None:
+        return 1.0
+    return era_trend().factor(enrolment_mid_year)

@@ -15,6 +15,8 @@ or ``assumption`` (no source; a ``rationale`` is required).
 
 from __future__ import annotations
 
+import datetime
+
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -149,7 +151,11 @@ class ImagingPeriod(_Strict):
 
 
 class Imaging(_Sourced):
+    """Scan schedule, and the criterion by which the trial's PFS counted progression (MODELLING.md section 1:
+    REFLECT's PFS is by mRECIST, LEAP-002's and KEYNOTE-524's by RECIST 1.1)."""
+
     schedule: tuple[ImagingPeriod, ...]
+    progression_criterion: Literal["recist1.1", "mrecist"] = "recist1.1"
 
     @field_validator("schedule")
     @classmethod
@@ -160,9 +166,22 @@ class Imaging(_Sourced):
 
 
 class FollowUp(_Sourced):
+    """The trial's clock: accrual and data cut-off (months from the first enrolment) and, for a trial that
+    was run, the date enrolment started (its era: :func:`lenvici.sim.post_progression.era_factor`)."""
+
     accrual_months: float = Field(ge=0.0)
     cutoff_months: float = Field(gt=0.0)
     median_follow_up_months: dict[str, float] = {}
+    enrolment_start: datetime.date | None = None
+
+    @property
+    def enrolment_mid_year(self) -> float | None:
+        """Decimal year of the middle of enrolment; ``None`` without an enrolment date (an experiment)."""
+        if self.enrolment_start is None:
+            return None
+        from lenvici.sim.post_progression import decimal_year
+
+        return decimal_year(self.enrolment_start) + 0.5 * self.accrual_months * DAYS_PER_MONTH / 365.25
 
     @model_validator(mode="after")
     def _order(self):

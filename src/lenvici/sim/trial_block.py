@@ -18,14 +18,15 @@ Steps (see :mod:`lenvici.sim.trials` for the rules and their sources)
    threshold; new lesion: the same for ``H_nl``.
 3. RECIST 1.1 / mRECIST on the sums at the scans done (:func:`assess_responses`); progression at the first
    RECIST 1.1 PD scan.
-4. After progression: exponential post-progression survival with median ``pps_median_months`` scaled by the
-   patient's prognostic log-hazard ``lp`` and by ``hr_subsequent`` for those receiving subsequent therapy.
+4. After progression: exponential post-progression survival
+   (:func:`lenvici.sim.post_progression.post_progression_rate`) with median ``pps_median_months`` (the trial's,
+   era factor applied) scaled by the patient's prognostic log-hazard ``lp`` and by ``hr_subsequent`` for those
+   receiving subsequent therapy.
 5. Administrative censoring at ``censor`` (days from the patient's entry to the data cut-off).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ import numpy as np
 
 from lenvici.errors import InputError
 from lenvici.sim.model import compile_model, hcc_model
-from lenvici.sim.protocols import DAYS_PER_MONTH
+from lenvici.sim.post_progression import post_progression_rate
 from lenvici.sim.solver import Exposure, PIController, simulate
 
 __all__ = ["TrialPlan", "PatientBlock", "BlockOutcome", "simulate_block", "assess_responses",
@@ -49,8 +50,10 @@ class TrialPlan:
 
     ``grid`` save times and ``scans`` imaging days (days from treatment start; ``scans[0] = 0`` is
     baseline), ``scan_idx`` the scans' positions in ``grid``; ``beta`` the :data:`PROGNOSTIC_BETAS`;
-    ``pps_median_months`` and ``hr_subsequent`` from :class:`~lenvici.sim.trials.TrialSettings`; ``rtol``,
-    ``atol`` the solver tolerances.
+    ``pps_median_months`` (era factor applied) and ``hr_subsequent`` from
+    :class:`~lenvici.sim.trials.TrialSettings`; ``rtol``, ``atol`` the solver tolerances;
+    ``progression_criterion`` the criterion (``"recist1.1"`` or ``"mrecist"``) by which the trial's PFS counted
+    progression (the protocol's ``imaging.progression_criterion``).
     """
 
     grid: np.ndarray
@@ -61,6 +64,7 @@ class TrialPlan:
     hr_subsequent: float
     rtol: float
     atol: float
+    progression_criterion: str = "recist1.1"
 
 
 @dataclass(frozen=True)
@@ -197,15 +201,14 @@ def simulate_block(plan: TrialPlan, block: PatientBlock) -> BlockOutcome:
     new_lesion = scans[None, :] >= t_nl[:, None]
     observed = (scans[None, :] <= np.minimum(t_death_pre, block.censor)[:, None])
     resp = assess_responses(d_r, d_m, new_lesion, observed)
-    pd_scan = resp["pd_scan"]
+    pd_scan = resp["pd_scan_recist" if plan.progression_criterion == "recist1.1" else "pd_scan_mrecist"]
     t_prog = np.where(pd_scan < scans.size, scans[np.minimum(pd_scan, scans.size - 1)], np.inf)
     progressed = t_prog < t_death_pre
     b, cov = plan.beta, block.covariates
     lp = (b["beta_ecog"] * cov["ecog"] + b["beta_albi"] * (cov["albi"] - b["albi_ref"])
           + b["beta_afp"] * cov["afp_high"] + b["beta_mvi"] * cov["mvi"] + b["beta_ehs"] * cov["ehs"])
     sub = block.u_sub < block.subsequent_share
-    rate = math.log(2) / (plan.pps_median_months * DAYS_PER_MONTH) * np.exp(lp) \
-        * np.where(sub, plan.hr_subsequent, 1.0)
+    rate = post_progression_rate(lp, np.where(sub, plan.hr_subsequent, 1.0), plan.pps_median_months)
     t_death = np.where(progressed, t_prog + block.e_pps / rate, t_death_pre)
     t_pfs = np.minimum(t_prog, t_death_pre)
     c = block.censor

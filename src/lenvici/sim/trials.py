@@ -14,9 +14,10 @@ Pipeline (per arm; one population is drawn for the trial and randomised by the p
    consecutive scans before PD); DCR = best response CR, PR or SD (SD at the first scan, >= 6 weeks).
 4. **Survival.** Death before progression: the first time the model's cumulative death hazard ``H_os`` passes
    an Exp(1) threshold. After progression (first PD scan), post-progression survival is exponential with
-   median :attr:`TrialSettings.pps_median_months` scaled by the patient's prognostic factors (the model's
-   ``beta_*`` log-hazard ratios) and by :attr:`TrialSettings.hr_subsequent` for patients receiving subsequent
-   therapy (drawn with the arm's published share, MODELLING.md section 2). PFS = first PD or death.
+   median :attr:`TrialSettings.pps_median_months` times the era factor of the trial's enrolment, scaled by the
+   patient's prognostic factors (the model's ``beta_*`` log-hazard ratios) and by
+   :attr:`TrialSettings.hr_subsequent` for patients receiving subsequent therapy (drawn with the arm's
+   published share; MODELLING.md section 2, :mod:`lenvici.sim.post_progression`). PFS = first PD or death.
 5. **Censoring.** Entry uniform over the accrual period; administrative censoring at the data cut-off.
 6. **Endpoints.** ORR (both criteria), DCR (RECIST 1.1), KM medians with 95 % CIs
    (:func:`lenvici.survival.kaplan_meier`), Cox HRs of each arm vs the last arm (:func:`lenvici.survival.cox_ph`).
@@ -42,6 +43,7 @@ from lenvici.sim.exposure import arm_exposure
 from lenvici.sim.exposure_rows import take_exposure
 from lenvici.sim.model import load_parameters
 from lenvici.sim.population import Population, draw_population
+from lenvici.sim.post_progression import SUBSEQUENT_THERAPY_HR, UNTREATED_PPS_MEDIAN_MONTHS, era_factor
 from lenvici.sim.protocols import DAYS_PER_MONTH, Protocol, load_protocol
 from lenvici.sim.runner import DEFAULT_BLOCK_SIZE, check_block_size, open_runner
 from lenvici.sim.solver._simulate import AUTO_NUMBA_MIN_PATIENTS
@@ -56,18 +58,19 @@ class TrialSettings:
     """Population-level settings shared by every trial (calibration may move them; never per trial).
 
     pps_median_months
-        Median post-progression survival without subsequent therapy at the reference covariates. Assumption:
-        post-progression survival of ~6-9 months is typical of first-line advanced-HCC trials of the
-        sorafenib/lenvatinib era.
+        Median post-progression survival without subsequent therapy at the reference covariates, in the
+        reference era (:mod:`lenvici.sim.post_progression`): default the mean placebo-arm OS of the targeted
+        second-line trials (RESORCE, CELESTIAL, REACH-2; recalled values). Each trial scales it by the era
+        factor of its enrolment (:func:`lenvici.sim.post_progression.era_factor`).
     hr_subsequent
-        Hazard ratio of death after progression with vs without subsequent systemic therapy. Assumption
-        (second-line regorafenib/cabozantinib/ramucirumab trials report HRs ~0.6-0.8 vs placebo).
+        Hazard ratio of death after progression with vs without subsequent systemic therapy: default the
+        second-line trials pooled (:data:`lenvici.sim.post_progression.SUBSEQUENT_THERAPY_HR`).
     typical
         Population-level overrides of model parameters (medians of the priors).
     """
 
-    pps_median_months: float = 7.0
-    hr_subsequent: float = 0.7
+    pps_median_months: float = UNTREATED_PPS_MEDIAN_MONTHS
+    hr_subsequent: float = SUBSEQUENT_THERAPY_HR
     typical: dict = field(default_factory=dict)
 
     @classmethod
@@ -299,7 +302,8 @@ def run_trial(protocol: Protocol | str, n_per_arm: int = 100, seed: int = 0, *,
         grid = np.unique(np.concatenate([np.arange(0.0, cutoff, 7.0), scans, [cutoff]]))
         table = load_parameters()
         plan = TrialPlan(grid, scans, np.searchsorted(grid, scans), {k: table[k].value for k in PROGNOSTIC_BETAS},
-                         settings.pps_median_months, settings.hr_subsequent, rtol, atol)
+                         settings.pps_median_months * era_factor(protocol.follow_up.enrolment_mid_year),
+                         settings.hr_subsequent, rtol, atol, protocol.imaging.progression_criterion)
         # per-patient randomness, drawn for all patients at once (independent of the partition)
         draws = {k: rng.exponential(size=n_total) for k in ("e_os", "e_nl", "e_pps")}
         draws["u_sub"] = rng.uniform(size=n_total)
