@@ -190,8 +190,12 @@ def _roadrunner_bench(cm, pre, n, days, ts, n_rr, n_np):
           f"ratio={peer / ours:.1f} (constant exposure)")
 
 
-def scaling(n_pool, days, sizes=(1_000, 10_000, 100_000)):
-    """Patients per second of the numba engine as N grows (population tiled from ``n_pool`` pre-grown)."""
+def scaling(n_pool, days, sizes=(1_000, 10_000, 100_000), exposure="constant"):
+    """Patients per second of the numba engine as N grows (population tiled from ``n_pool`` pre-grown).
+
+    ``exposure="constant"`` (default) is the virtual trials' workload (average steady-state exposure, as
+    :mod:`lenvici.sim.exposure` gives); ``"doses"`` the daily-dosing scenario (every dose a breakpoint, about
+    80x more steps per patient)."""
     cm = compile_model(hcc_model())
     ts = np.unique(np.r_[np.arange(0.0, days, 42.0), float(days)])
     pre, _ = _population(n_pool)
@@ -199,13 +203,20 @@ def scaling(n_pool, days, sizes=(1_000, 10_000, 100_000)):
     rng = np.random.default_rng(11)
     for n in sizes:
         idx = np.arange(n) % n_pool
-        exp = regimen(days, rng.uniform(0.67, 1.0, n))
+        scale = rng.uniform(0.67, 1.0, n)
+        if exposure == "doses":
+            exp = regimen(days, scale)
+        else:
+            names = cm.spec.input_names
+            base = np.array([CONSTANT_EXPOSURE.get(k, 0.0) for k in names])
+            exp = ConstantExposure(names, base[None, :] * np.where(np.array(names) == "c_len", scale[:, None], 1.0))
         t0 = time.perf_counter()
         sol = simulate(cm, pre.y0[idx], pre.params[idx], ts, exp, controller=PIController(rtol=RTOL, atol=ATOL),
                        backend="numba")
         dt = time.perf_counter() - t0
-        print(f"# scaling: N={n} {dt:.2f} s, {n / dt:.0f} patients/s, ok {int(sol.ok.sum())}/{n}", flush=True)
-        print(f"BENCH sim_scaling_{n}x{days}d ours_s={dt:.2f} patients_per_s={n / dt:.0f}")
+        print(f"# scaling ({exposure}): N={n} {dt:.2f} s, {n / dt:.0f} patients/s, ok {int(sol.ok.sum())}/{n}",
+              flush=True)
+        print(f"BENCH sim_scaling_{exposure}_{n}x{days}d ours_s={dt:.2f} patients_per_s={n / dt:.0f}")
 
 
 def main(argv=None):
@@ -216,10 +227,11 @@ def main(argv=None):
     ap.add_argument("--n-np", type=int, default=1000, help="patients run through the NumPy engine (0: skip)")
     ap.add_argument("--n-rr", type=int, default=200, help="patients run through libRoadRunner (0: skip)")
     ap.add_argument("--scaling", action="store_true", help="also time N = 1e3, 1e4, 1e5 (numba engine)")
+    ap.add_argument("--scaling-exposure", choices=("constant", "doses"), default="constant")
     a = ap.parse_args(argv)
     run(a.n, a.days, a.n_ref, a.n_rr, a.n_np)
     if a.scaling:
-        scaling(min(a.n, 2000), a.days)
+        scaling(min(a.n, 2000), a.days, exposure=a.scaling_exposure)
 
 
 if __name__ == "__main__":

@@ -222,15 +222,26 @@ def _settings(trial_kw):
     return trial_kw.get("settings") or TrialSettings.calibrated()
 
 
-def _run_weight(name, spec, protocol, n, seed, trial_kw):
+def _shared_population_trial(protocol, n, seed, trial_kw, draw=None):
+    """Run ``protocol`` on one explicit population (the caller's ``population=`` or one drawn with the
+    calibrated settings; ``draw(protocol, n_total, seed, typical)`` replaces the default draw), so that
+    per-patient results can be split by the population's rows. Returns ``(population, TrialResult)``."""
+    from lenvici.sim.population import draw_population
     from lenvici.sim.trials import run_trial
 
     kw = dict(trial_kw)
     settings = _settings(kw)
     kw["settings"] = settings
-    pop = kw.pop("population", None) or _window_population(protocol, sum(protocol.allocation(n).values()), seed,
-                                                           settings.typical)
-    res = run_trial(protocol, n, seed, population=pop, **kw)
+    n_total = sum(protocol.allocation(n).values())
+    pop = kw.pop("population", None)
+    if pop is None:
+        pop = (draw(protocol, n_total, seed, settings.typical) if draw is not None
+               else draw_population(protocol, n_total, seed, typical=settings.typical))
+    return pop, run_trial(protocol, n, seed, population=pop, **kw)
+
+
+def _run_weight(name, spec, protocol, n, seed, trial_kw):
+    pop, res = _shared_population_trial(protocol, n, seed, trial_kw, draw=_window_population)
     arms, hr, sim_dir = _two_arm(res, protocol, spec["arm_keys"])
     rows = _arm_rows(res, protocol)
     ladder = _ladder_summaries(protocol, pop, rows, seed)
@@ -244,15 +255,7 @@ def _run_weight(name, spec, protocol, n, seed, trial_kw):
 
 
 def _run_dose_intensity(name, spec, protocol, n, seed, trial_kw):
-    from lenvici.sim.population import draw_population
-    from lenvici.sim.trials import run_trial
-
-    kw = dict(trial_kw)
-    settings = _settings(kw)
-    kw["settings"] = settings
-    pop = kw.pop("population", None) or draw_population(protocol, sum(protocol.allocation(n).values()), seed,
-                                                        typical=settings.typical)
-    res = run_trial(protocol, n, seed, population=pop, **kw)
+    pop, res = _shared_population_trial(protocol, n, seed, trial_kw)
     arms, hr, sim_dir = _two_arm(res, protocol, spec["arm_keys"])
     ladder = _ladder_summaries(protocol, pop, _arm_rows(res, protocol), seed)
     for a in arms.values():
@@ -264,15 +267,8 @@ def _run_dose_intensity(name, spec, protocol, n, seed, trial_kw):
 
 def _run_cadonilimab(name, spec, protocol, n, seed, trial_kw):
     from lenvici.sim.exposure import INPUTS, component_exposures
-    from lenvici.sim.population import draw_population
-    from lenvici.sim.trials import run_trial
 
-    kw = dict(trial_kw)
-    settings = _settings(kw)
-    kw["settings"] = settings
-    pop = kw.pop("population", None) or draw_population(protocol, sum(protocol.allocation(n).values()), seed,
-                                                        typical=settings.typical)
-    res = run_trial(protocol, n, seed, population=pop, **kw)
+    pop, res = _shared_population_trial(protocol, n, seed, trial_kw)
     arms, hr, sim_dir = _two_arm(res, protocol, spec["arm_keys"])
     rows = _arm_rows(res, protocol)
     pd1 = INPUTS.index("c_pd1")
@@ -368,15 +364,7 @@ def _subgroups(res, treated: str, control: str, groups: dict[str, np.ndarray]) -
 
 def _run_biomarker(name, spec, protocol, n, seed, trial_kw):
     from lenvici.sim.model import load_parameters
-    from lenvici.sim.population import draw_population
-    from lenvici.sim.trials import run_trial
-
-    kw = dict(trial_kw)
-    settings = _settings(kw)
-    kw["settings"] = settings
-    pop = kw.pop("population", None) or draw_population(protocol, sum(protocol.allocation(n).values()), seed,
-                                                        typical=settings.typical)
-    res = run_trial(protocol, n, seed, population=pop, **kw)
+    pop, res = _shared_population_trial(protocol, n, seed, trial_kw)
     arms, hr, sim_dir = _two_arm(res, protocol, spec["arm_keys"])
     treated, control = protocol.arms[0].label, protocol.arms[1].label
     fgf19 = pop.params[:, load_parameters().index("fgf19")]

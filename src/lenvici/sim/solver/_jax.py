@@ -54,7 +54,7 @@ from lenvici.sim.solver._exposure import ConstantExposure, StepExposure, ZeroExp
 from lenvici.sim.solver._result import RESULTS, Solution
 from lenvici.sim.solver._rosenbrock import Rodas4
 from lenvici.sim.solver._saveat import SaveAt
-from lenvici.sim.solver._term import ODETerm
+from lenvici.sim.solver._term import ODETerm, initial_states
 
 try:  # optional dependency (extra ``lenvici[jax]``)
     import jax
@@ -327,11 +327,7 @@ def simulate_jax(compiled_model: CompiledModel, y0, params, t_grid, exposures=No
     cm = compiled_model
     term = ODETerm(cm, params, exposures)  # checks params' shape and the exposure's input names
     N, n = term.n_patients, cm.n_states
-    y0 = np.asarray(y0, dtype=float)
-    if y0.ndim == 1:
-        y0 = np.tile(y0, (N, 1))
-    if y0.shape != (N, n):
-        raise InputError(f"y0 must have shape ({N}, {n}); got {y0.shape}", field="y0")
+    y0 = initial_states(y0, N, n)
     ts = SaveAt(t_grid).ts
     T = ts.size
     P = term.P.T

@@ -13,7 +13,7 @@ from lenvici.sim.solver._exposure import Exposure
 from lenvici.sim.solver._result import RESULTS, Solution
 from lenvici.sim.solver._rosenbrock import AbstractRosenbrock, Rodas4
 from lenvici.sim.solver._saveat import SaveAt
-from lenvici.sim.solver._term import ODETerm
+from lenvici.sim.solver._term import ODETerm, initial_states
 
 __all__ = ["simulate", "BACKENDS"]
 
@@ -51,11 +51,7 @@ def _try_numba(cm, y0, params, t_grid, exposures, *, t0, solver, controller, eve
             raise InputError(f"backend='numba' does not support {reason}; use backend='numpy' or 'auto'",
                              field="backend")
         return None
-    y0 = np.asarray(y0, dtype=float)
-    if y0.ndim == 1:
-        y0 = np.tile(y0, (N, 1))
-    if y0.shape != (N, n):
-        raise InputError(f"y0 must have shape ({N}, {n}); got {y0.shape}", field="y0")
+    y0 = initial_states(y0, N, n)
     return _numba.simulate_numba(cm, y0, term.P.T, ts, t_start, inputs, controller=controller or PIController(),
                                  event=event, max_steps=max_steps, dt0=dt0, outputs=outputs)
 
@@ -206,11 +202,7 @@ def simulate(model: ModelSpec | CompiledModel, y0, params, t_grid, exposures: Ex
         return _checked(_concatenate(parts), throw)
     term = ODETerm(cm, params, exposures)
     N, n = term.n_patients, cm.n_states
-    y0 = np.asarray(y0, dtype=float)
-    if y0.ndim == 1:
-        y0 = np.tile(y0, (N, 1))
-    if y0.shape != (N, n):
-        raise InputError(f"y0 must have shape ({N}, {n}); got {y0.shape}", field="y0")
+    y0 = initial_states(y0, N, n)
     save = SaveAt(t_grid)
     ts = save.ts
     T = ts.size

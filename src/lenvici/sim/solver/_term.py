@@ -109,3 +109,13 @@ class BoundTerm:
         if not self.term._slots.size:
             return None
         return self.model.dfdu(y, self.P, u, self.input_derivatives(t, t_start))
+
+
+def initial_states(y0, n_patients: int, n_states: int) -> np.ndarray:
+    """``y0`` as ``(n_patients, n_states)`` floats: one row per patient, or one row shared by all."""
+    y0 = np.asarray(y0, dtype=float)
+    if y0.ndim == 1:
+        y0 = np.tile(y0, (n_patients, 1))
+    if y0.shape != (n_patients, n_states):
+        raise InputError(f"y0 must have shape ({n_patients}, {n_states}); got {y0.shape}", field="y0")
+    return y0
