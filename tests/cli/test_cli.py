@@ -77,10 +77,10 @@ def test_demo_prints_the_summary_and_writes_the_report_with_km_curves(tmp_path):
 
     out = tmp_path / "out" / "report.html"
     result = invoke("demo", "--db", str(tmp_path / "d.duckdb"), "--out", str(out), "--trial-n", "40",
-                    "--psa", "100", "--seed", "11")
+                    "--trial-reps", "1", "--psa", "100", "--seed", "11")
     assert result.exit_code == 0, result.output
     assert "regimen class" in result.stdout and "TACE+LEN+ICI" in result.stdout
-    summary = table_titled(result.stdout, "lenvici demo: seed 11, 40 virtual patients per arm, 100 PSA draws")
+    summary = table_titled(result.stdout, "lenvici demo: seed 11, 40 virtual patients per arm × 1 repeats, 100 PSA draws")
     assert column(summary, "stage") == ["evidence store", "evidence", "pooled analyses", "virtual trials",
                                         "example patient", "cost-effectiveness"]
     assert result.stdout.strip().splitlines()[-1] == f"report written: {out}"

@@ -30,8 +30,11 @@ def demo(
                         "else every example model).")] = None,
     psa: Annotated[int, typer.Option(help="PSA draws per economic model (0: deterministic only).", min=0)] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of every random draw (trials and PSA).")] = 2024,
-    trial_n: Annotated[int, typer.Option(help="Virtual patients per arm in each virtual trial (0: skip the "
-                                              "trials).", min=0)] = 100,
+    trial_n: Annotated[Optional[int], typer.Option(help="Virtual patients per arm in each virtual trial (default: "
+                                                        "each trial's published N; 0: skip the trials).",
+                                                   min=0)] = None,
+    trial_reps: Annotated[int, typer.Option(help="Repeats of each virtual trial (seeds seed, seed+1, …); the "
+                                                 "table shows their median and spread.", min=1)] = 5,
 ) -> None:
     """Build the evidence store, run the analyses and write the report (what `make demo` runs).
 
@@ -43,7 +46,7 @@ def demo(
 
       lenvici demo
 
-      lenvici demo --trial-n 200 --psa 2000 --seed 7 --out out/report-n200.html
+      lenvici demo --trial-n 200 --trial-reps 20 --psa 2000 --seed 7 --out out/report-n200.html
 
       lenvici demo --trial-n 0 --psa 0          (evidence, patient and deterministic economics only)
     """
@@ -75,7 +78,8 @@ def demo(
         ("evidence store", f"{c['studies']} studies, {c['arms']} arms ({'built' if report.rebuilt else 'up to date'})",
          time.perf_counter() - started)]
     with progress_bar("report", show=progress_shown(json_out=False)) as bar:
-        trials = (("virtual trials", partial(trials_section, trial_n, 1, seed, bar)),) if trial_n else ()
+        trials = (("virtual trials", partial(trials_section, trial_n, trial_reps, seed, bar)),) \
+            if trial_n != 0 else ()
         spec = ReportSpec(db_path=report.path, out=out, economics_models=model_files, psa_n=psa, seed=seed,
                           extra_sections=trials)
         clock = [time.perf_counter()]
@@ -90,7 +94,8 @@ def demo(
         with errors_to_exit():
             path = build_report(spec, progress=begin, done=finished)
     print_table(["stage", "result", num("seconds")], [(name, text, f"{sec:.1f}") for name, text, sec in stages],
-                title=f"lenvici demo: seed {seed}, {trial_n} virtual patients per arm, {psa} PSA draws per model")
+                title=f"lenvici demo: seed {seed}, {trial_n or 'published N of'} virtual patients per arm "
+                      f"× {trial_reps} repeats, {psa} PSA draws per model")
     echo(f"report written: {path}")
 
 
