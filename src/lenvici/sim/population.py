@@ -50,7 +50,7 @@ from lenvici.sim.model import load_parameters
 from lenvici.sim.pretreatment import PretreatmentResult, pretreatment_state
 from lenvici.sim.protocols import Protocol
 from lenvici.sim.runner import BlockRunner, InProcessRunner
-from lenvici.sim.solver._simulate import AUTO_NUMBA_MIN_PATIENTS
+from lenvici.sim.solver import AUTO_NUMBA_MIN_PATIENTS
 
 __all__ = ["Population", "draw_population", "PRIOR_CV", "LATENT", "LATENT_CORRELATION", "PRETREATMENT_BATCH"]
 

@@ -46,7 +46,7 @@ from lenvici.sim.population import Population, draw_population
 from lenvici.sim.post_progression import SUBSEQUENT_THERAPY_HR, UNTREATED_PPS_MEDIAN_MONTHS, era_factor
 from lenvici.sim.protocols import DAYS_PER_MONTH, Protocol, load_protocol
 from lenvici.sim.runner import DEFAULT_BLOCK_SIZE, check_block_size, open_runner
-from lenvici.sim.solver._simulate import AUTO_NUMBA_MIN_PATIENTS
+from lenvici.sim.solver import AUTO_NUMBA_MIN_PATIENTS
 from lenvici.sim.trial_block import (PROGNOSTIC_BETAS, BlockOutcome, PatientBlock, TrialPlan, assess_responses,
                                      simulate_block)
 from lenvici.survival import cox_ph, kaplan_meier

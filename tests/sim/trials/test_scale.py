@@ -18,7 +18,7 @@ from lenvici.errors import InputError
 from lenvici.sim.population import draw_population
 from lenvici.sim.protocols import load_protocol
 from lenvici.sim.runner import InProcessRunner, open_runner
-from lenvici.sim.solver._simulate import AUTO_NUMBA_MIN_PATIENTS
+from lenvici.sim.solver import AUTO_NUMBA_MIN_PATIENTS
 from lenvici.sim.trials import TrialSettings, run_trial
 
 N_ARM = AUTO_NUMBA_MIN_PATIENTS  # arms this large use the compiled per-patient engine, as every trial at scale

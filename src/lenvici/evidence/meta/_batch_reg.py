@@ -23,7 +23,7 @@ import numpy as np
 from scipy.stats import chi2, f as f_dist, norm, t as t_dist
 
 from lenvici.evidence.meta._brent import brent_many
-from lenvici.evidence.meta.tau2 import Control, estimate_tau2, pm_upper_bound
+from lenvici.evidence.meta.tau2 import Control, estimate_tau2, pm_upper_bound, scoring_step
 
 __all__ = ["RegFits", "fit_many"]
 
@@ -119,16 +119,7 @@ def _scoring(method, yc, v, X, control: Control):
             num, den = pr.rss_pp(yi) - pr.tr_p(), pr.tr_pp()
         else:
             num, den = pr.rss(yi) * k / (k - p) - k, np.sum(pr.w, axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            adj = num / den * control.stepadj
-        adj = np.where(np.isnan(adj), 0.0, adj)
-        bad = ~np.isfinite(adj)
-        adj = np.where(bad, 0.0, adj)
-        below = tt + adj < control.tau2_min
-        while below.any():
-            adj = np.where(below, adj / 2.0, adj)
-            below = tt + adj < control.tau2_min
-        new = tt + adj
+        new, bad = scoring_step(tt, num, den, control)
         n_iter[idx] += 1
         change = np.abs(tt - new)
         t[idx] = new

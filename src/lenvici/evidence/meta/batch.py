@@ -24,7 +24,7 @@ from lenvici.evidence.meta._brent import brent_many
 from lenvici.evidence.meta._validate import check_choice, check_level
 from lenvici.evidence.meta.model import TESTS
 from lenvici.evidence.meta.result import BatchResult
-from lenvici.evidence.meta.tau2 import METHODS, Control, _score_root
+from lenvici.evidence.meta.tau2 import METHODS, Control, _score_root, scoring_step
 
 __all__ = ["rma_many"]
 
@@ -94,16 +94,7 @@ def _scoring(method, y, yc, v, control: Control):
             num, den = rss_pp - trp, trpp
         else:
             num, den = rss * k / (k - 1) - k, S
-        with np.errstate(divide="ignore", invalid="ignore"):
-            adj = num / den * control.stepadj
-        adj = np.where(np.isnan(adj), 0.0, adj)
-        bad = ~np.isfinite(adj)
-        adj = np.where(bad, 0.0, adj)
-        below = tt + adj < control.tau2_min
-        while below.any():
-            adj = np.where(below, adj / 2.0, adj)
-            below = tt + adj < control.tau2_min
-        new = tt + adj
+        new, bad = scoring_step(tt, num, den, control)
         n_iter[idx] += 1
         change = np.abs(tt - new)
         t[idx] = new

@@ -484,3 +484,19 @@ def estimate_tau2(method: str, y: np.ndarray, v: np.ndarray, X: np.ndarray,
                   control: Control | None = None) -> Tau2Fit:
     """Dispatch to the estimator named ``method`` (one of :data:`METHODS`); inputs are trusted."""
     return _ESTIMATORS[method](y, v, X, control)
+
+
+def scoring_step(tau2, num, den, control: Control):
+    """One vectorised Fisher-scoring update of many tau² at once (metafor's ``rma.uni`` iteration):
+    ``tau2 + stepadj * num / den``, step-halved until it stays at or above ``tau2_min``. Returns the new
+    values and a mask of non-finite steps (those keep their old value)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        adj = num / den * control.stepadj
+    adj = np.where(np.isnan(adj), 0.0, adj)
+    bad = ~np.isfinite(adj)
+    adj = np.where(bad, 0.0, adj)
+    below = tau2 + adj < control.tau2_min
+    while below.any():
+        adj = np.where(below, adj / 2.0, adj)
+        below = tau2 + adj < control.tau2_min
+    return tau2 + adj, bad

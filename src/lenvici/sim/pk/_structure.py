@@ -148,3 +148,10 @@ class Structure(ABC):
         if schedule.route != self.route:
             raise InputError(f"this model is for {self.route} dosing; the schedule is {schedule.route}",
                              field="schedule")
+
+    def bioavailable_amounts(self, p: Params, schedule: DosingSchedule) -> np.ndarray:
+        """Checked schedule's amounts reaching the system, ``(N, doses)``: each dose times the patient's
+        bioavailability ``F`` (1 when the model has none)."""
+        self.check_schedule(schedule)
+        n = p["CL"].size
+        return schedule.amounts_for(n) * p.get("F", np.ones(n))[:, None]

@@ -59,10 +59,7 @@ class OralDepotThreeCompartment(Structure):
         return m
 
     def dose_inputs(self, p: Params, schedule: DosingSchedule) -> DoseInputs:
-        self.check_schedule(schedule)
-        n = p["CL"].size
-        f = p.get("F", np.ones(n))
-        amounts = schedule.amounts_for(n) * f[:, None]
+        amounts = self.bioavailable_amounts(p, schedule)
         durations = np.broadcast_to(p["D1"][:, None], amounts.shape)
         return DoseInputs(0, schedule.times, amounts, durations)
 

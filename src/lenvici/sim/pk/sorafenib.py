@@ -63,10 +63,7 @@ class OralTransitEnterohepatic(Structure):
         return m
 
     def dose_inputs(self, p: Params, schedule: DosingSchedule) -> DoseInputs:
-        self.check_schedule(schedule)
-        n = p["CL"].size
-        f = p.get("F", np.ones(n))
-        amounts = schedule.amounts_for(n) * f[:, None]
+        amounts = self.bioavailable_amounts(p, schedule)
         return DoseInputs(0, schedule.times, amounts, np.zeros_like(amounts))
 
     def central_volume(self, p: Params) -> np.ndarray:

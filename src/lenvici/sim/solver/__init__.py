@@ -35,11 +35,12 @@ from lenvici.sim.solver._reference import simulate_reference
 from lenvici.sim.solver._result import RESULTS, Solution
 from lenvici.sim.solver._rosenbrock import AbstractRosenbrock, Rodas4
 from lenvici.sim.solver._saveat import SaveAt
-from lenvici.sim.solver._simulate import simulate
+from lenvici.sim.solver._simulate import AUTO_NUMBA_MIN_PATIENTS, simulate
 from lenvici.sim.solver._term import ODETerm
 
 __all__ = [
-    "simulate", "simulate_reference", "ODETerm", "AbstractRosenbrock", "Rodas4", "PIController",
+    "simulate", "AUTO_NUMBA_MIN_PATIENTS", "simulate_reference", "ODETerm", "AbstractRosenbrock", "Rodas4",
+    "PIController",
     "ConstantStepSize", "SaveAt", "Event", "OutputEvent", "Solution", "RESULTS", "Exposure", "ZeroExposure",
     "ConstantExposure", "StepExposure", "DoseEventExposure", "GridExposure", "CallableExposure", "StackedExposure",
     "bolus_modes", "oral_modes",
