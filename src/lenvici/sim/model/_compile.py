@@ -37,21 +37,26 @@ __all__ = ["CompiledModel", "compile_model"]
 
 
 class _Printer(NumPyPrinter):
-    """NumPy printer that writes ``x**(2/3)`` with a float exponent and keeps names as given."""
+    """NumPy printer that writes rational powers as roots (``x**(2/3)`` → ``square(cbrt(x))``), other
+    rational numbers as floats, and keeps names as given."""
 
     def _print_Rational(self, expr):
         return repr(float(expr))
 
+    #: roots written as calls, cheaper than ``pow`` (``x**(k/4)`` = ``sqrt(sqrt(x))**k``)
+    _ROOTS = {2: "numpy.sqrt({})", 3: "numpy.cbrt({})", 4: "numpy.sqrt(numpy.sqrt({}))"}
+
     def _print_Pow(self, expr, rational=False):
         base, exp = expr.as_base_exp()
-        if exp == sp.Rational(1, 3):
-            return f"numpy.cbrt({self._print(base)})"
-        if exp == sp.Rational(2, 3):
-            return f"numpy.square(numpy.cbrt({self._print(base)}))"
-        if exp == sp.Rational(-2, 3):
-            return f"(1.0 / numpy.square(numpy.cbrt({self._print(base)})))"
         if exp == -1:
             return f"(1.0 / {self.parenthesize(base, 100)})"
+        if exp.is_Integer and exp < 0:  # an integer power, not pow() with a float exponent
+            return f"(1.0 / {self.parenthesize(base, 100)}**{-int(exp)})"
+        if exp.is_Rational and not exp.is_Integer and exp.q in self._ROOTS and abs(exp.p) <= 5:
+            root = self._ROOTS[exp.q].format(self._print(base))
+            k = abs(exp.p)
+            power = root if k == 1 else f"numpy.square({root})" if k == 2 else f"{root}**{k}"
+            return power if exp.p > 0 else f"(1.0 / {power})"
         return super()._print_Pow(expr, rational=rational)
 
     def _print_Max(self, expr):

@@ -181,7 +181,8 @@ def _make_integrator(jm):
         t = jnp.full(N, t_start)
         h = jax.vmap(lambda y, p, u: _initial_step(jm, ctl, y, p, u, scale, span))(y0, P, inputs(t))
         ints = jnp.zeros(N, dtype=jnp.int32)
-        carry = dict(t=t, y=y0, h=h, err_prev=jnp.ones(N), save_idx=ints, bp_ptr=ints,
+        carry = dict(t=t, y=y0, h=h, err_prev=jnp.ones(N), h_bp=jnp.full(N, jnp.inf), fresh=jnp.zeros(N, bool),
+                     save_idx=ints, bp_ptr=ints,
                      status=jnp.full(N, _RUNNING, dtype=jnp.int32), n_steps=ints, n_rej=ints,
                      ys=jnp.full((N, T, n), jnp.nan))
 
@@ -205,8 +206,12 @@ def _make_integrator(jm):
             running = running & ~done
             # pass the switch times already reached; reset the controller's memory there
             ptr = jnp.where(running, jnp.sum(bp <= c["t"][:, None], axis=1).astype(jnp.int32), c["bp_ptr"])
-            err_prev = jnp.where(ptr > c["bp_ptr"], 1.0, c["err_prev"])
-            t, y, h = c["t"], c["y"], c["h"]
+            passed = ptr > c["bp_ptr"]
+            err_prev = jnp.where(passed, 1.0, c["err_prev"])
+            # ... and start no larger than the step that worked after the previous breakpoint
+            h = jnp.where(passed, jnp.minimum(c["h"], c["h_bp"]), c["h"])
+            fresh = c["fresh"] | passed
+            t, y = c["t"], c["y"]
             stop = jnp.minimum(ts[jnp.minimum(c["save_idx"], T - 1)], bp[rows, ptr])
             room = stop - t
             hit = h >= room * (1.0 - 1e-10)
@@ -218,8 +223,10 @@ def _make_integrator(jm):
             y = jnp.where(acc[:, None], y_new, y)
             t = jnp.where(acc, jnp.where(hit, stop, t + hs), t)
             h_new = _propose(ctl, dt_max, hs, en, err_prev, ok, order)
-            h_new = jnp.where(ok & hit, jnp.maximum(h_new, c["h"]), h_new)
-            h = jnp.where(running, h_new, c["h"])
+            h_new = jnp.where(ok & hit, jnp.maximum(h_new, h), h_new)
+            h = jnp.where(running, h_new, h)
+            h_bp = jnp.where(acc & fresh, h, c["h_bp"])
+            fresh = fresh & ~acc
             err_prev = jnp.where(acc, jnp.maximum(en, 1e-4), err_prev)
             n_steps = c["n_steps"] + acc.astype(jnp.int32)
             n_rej = c["n_rej"] + (running & ~ok).astype(jnp.int32)
@@ -229,8 +236,8 @@ def _make_integrator(jm):
             tiny = running & (h < 1e-13 * jnp.maximum(1.0, jnp.abs(t)))
             nonfinite = ~jnp.all(jnp.isfinite(y), axis=1) | ~jnp.isfinite(en)
             status = jnp.where(tiny, jnp.where(nonfinite, _NONFINITE, _DTMIN), status)
-            return dict(t=t, y=y, h=h, err_prev=err_prev, save_idx=c["save_idx"], bp_ptr=ptr, status=status,
-                        n_steps=n_steps, n_rej=n_rej, ys=c["ys"])
+            return dict(t=t, y=y, h=h, err_prev=err_prev, h_bp=h_bp, fresh=fresh, save_idx=c["save_idx"], bp_ptr=ptr,
+                        status=status, n_steps=n_steps, n_rej=n_rej, ys=c["ys"])
 
         c = jax.lax.while_loop(lambda c: jnp.any(c["status"] == _RUNNING), body, carry)
         return c["ys"], c["status"], c["t"], c["y"], c["n_steps"], c["n_rej"]

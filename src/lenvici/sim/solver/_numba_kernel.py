@@ -15,7 +15,7 @@ stepped across) moves the amplitudes to ``t_d`` and adds ``amount · A[k, m]``; 
 grow with the number of past doses. Constant inputs (``λ = 0``, one "dose" at the start) and piecewise-
 constant ones (``λ = 0``, a dose of the level change at each switch) are the same machinery.
 """
-# ruff: noqa: F821  (rhs, lu, solve, dfdu, outputs and the N_* constants come from the generated part)
+# ruff: noqa: F821  (rhs, lu, solve, dfdu, outputs, derived and the N_* constants come from the generated part)
 
 import math
 
@@ -217,7 +217,11 @@ def _one(i, Y0, PAR, ts, t_start, amp, lam_all, dose_t, dose_a, use_fx, ctrl, ta
     n = N_STATES
     T = ts.shape[0]
     t_end = ts[T - 1]
-    p = PAR[i]
+    # the patient's parameters, extended by the derived ones (parameter-only terms computed once)
+    p = numpy.empty(N_PARAMS + N_DERIVED)
+    for j in range(N_PARAMS):
+        p[j] = PAR[i, j]
+    derived(p)
     amp_i = amp[i if amp.shape[0] > 1 else 0]
     lam = lam_all[i if lam_all.shape[0] > 1 else 0]
     rt = i if dose_t.shape[0] > 1 else 0
@@ -260,6 +264,8 @@ def _one(i, Y0, PAR, ts, t_start, amp, lam_all, dose_t, dose_a, use_fx, ctrl, ta
     g_prev = _event_g(p, t, y, t_seg, S, lam, u, du, o, ev_out, thr) if ev_on else 0.0
     save_idx = 0
     err_prev = 1.0
+    h_bp = math.inf  # step proposed after the first accepted step past the last breakpoint
+    fresh = False
     st = RUNNING
     ns = 0
     nr = 0
@@ -273,6 +279,8 @@ def _one(i, Y0, PAR, ts, t_start, amp, lam_all, dose_t, dose_a, use_fx, ctrl, ta
             _dose(S, amp_i, dose_a, rd, ptr)
             ptr += 1
             err_prev = 1.0  # restart the controller's memory after a discontinuity
+            h = min(h, h_bp)  # ... and start no larger than what worked after the previous one
+            fresh = True
         while save_idx < T and ts[save_idx] <= t:
             for j in range(n):
                 ys[i, save_idx, j] = y[j]
@@ -343,6 +351,9 @@ def _one(i, Y0, PAR, ts, t_start, amp, lam_all, dose_t, dose_a, use_fx, ctrl, ta
             h_new = max(h_new, h)
         h = h_new
         if ok:
+            if fresh:
+                h_bp = h
+                fresh = False
             err_prev = max(en, 1e-4)
             ns += 1
         else:

@@ -227,6 +227,8 @@ def simulate(model: ModelSpec | CompiledModel, y0, params, t_grid, exposures: Ex
     n_steps = np.zeros(N, int)
     n_rej = np.zeros(N, int)
     err_prev = np.ones(N)
+    h_bp = np.full(N, np.inf)  # step proposed after the first accepted step past the last breakpoint
+    fresh = np.zeros(N, bool)
     t_final = np.full(N, np.nan)
     y_final = np.full((N, n), np.nan)
     span = max(t_end - t_start, 1e-12)
@@ -257,6 +259,8 @@ def simulate(model: ModelSpec | CompiledModel, y0, params, t_grid, exposures: Ex
         while passed.size:
             bp_ptr[passed] += 1
             err_prev[passed] = 1.0  # restart the controller's memory after a discontinuity
+            h[passed] = np.minimum(h[passed], h_bp[passed])  # ... no larger than what worked after the last
+            fresh[passed] = True
             passed = passed[bp[passed, bp_ptr[passed]] <= t[passed]]
 
         ta, ya, ha = t[act], Y[:, act], h[act]
@@ -296,6 +300,9 @@ def simulate(model: ModelSpec | CompiledModel, y0, params, t_grid, exposures: Ex
         h_new = controller.propose(hs, en, err_prev[act], ok, solver.order)
         h_new = np.where(ok & hit, np.maximum(h_new, ha), h_new)
         h[act] = h_new
+        first = act[ok & fresh[act]]
+        h_bp[first] = h[first]
+        fresh[first] = False
         err_prev[act[ok]] = np.maximum(en[ok], 1e-4)
         n_steps[act[ok]] += 1
         n_rej[act[~ok]] += 1
