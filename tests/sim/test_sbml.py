@@ -125,3 +125,87 @@ def test_roadrunner_time_varying_exposure(spec, compiled, baseline):
     rr = _run_roadrunner(roadrunner, sbml, spec.state_names)
     err = np.abs(sol.ys[0] - rr) / (np.abs(rr) + FLOOR / RTOL)
     assert err.max() <= RTOL
+
+
+# --- dose events -------------------------------------------------------------------------------------------
+
+DOSE_TS = np.linspace(0.0, 60.0, 13)
+#: daily oral lenvatinib as a Bateman function (nM per unit dose; ke, ka 1/day) and pembrolizumab q21d as an IV
+#: bolus (nM per dose; 1/day): the shapes of ``benchmarks/sim_vs_peers.py``
+LEN_MODES = (np.array([3.5, -3.5]), np.array([0.55, 24.0]))
+PD1_MODES = (np.array([224.0]), np.array([0.0267]))
+
+
+def _dose_exposure(names, len_times, pd1_times, len_amounts=None):
+    from lenvici.sim.solver import DoseEventExposure, StackedExposure
+
+    len_amounts = np.ones(len(len_times)) if len_amounts is None else np.asarray(len_amounts, float)
+    lenv = DoseEventExposure(("c_len",), LEN_MODES[0][None, None, :], LEN_MODES[1][None, None, :],
+                             np.asarray(len_times, float)[None], len_amounts[None, :, None])
+    pd1 = DoseEventExposure(("c_pd1",), PD1_MODES[0][None, None, :], PD1_MODES[1][None, None, :],
+                            np.asarray(pd1_times, float)[None], np.ones((1, len(pd1_times), 1)))
+    return StackedExposure([lenv, pd1])
+
+
+def test_dose_schedule_regularity():
+    from lenvici.sim.model.sbml import DoseSchedule
+
+    daily = DoseSchedule("c_len", (1.0,), (0.5,), tuple(np.arange(0.0, 11.0)), (2.0,) * 11)
+    assert daily.regular() == (1.0, 1.0, 2.0, 10)  # the dose at time 0 is an initial value, not an event
+    gap = DoseSchedule("c_len", (1.0,), (0.5,), (0.0, 1.0, 2.0, 5.0, 6.0), (1.0,) * 5)
+    assert gap.regular() is None
+    changed = DoseSchedule("c_len", (1.0,), (0.5,), (0.0, 1.0, 2.0, 3.0), (1.0, 1.0, 0.5, 0.5))
+    assert changed.regular() is None
+    with pytest.raises(ValueError, match="sorted"):
+        DoseSchedule("c_len", (1.0,), (0.5,), (2.0, 1.0), (1.0, 1.0))
+    with pytest.raises(ValueError, match="equal length"):
+        DoseSchedule("c_len", (1.0, 2.0), (0.5,), (0.0,), (1.0,))
+    with pytest.raises(ValueError, match="rates"):
+        DoseSchedule("c_len", (1.0,), (-0.5,), (0.0,), (1.0,))
+
+
+def test_dose_events_in_the_document(spec, table):
+    exp = _dose_exposure(spec.input_names, np.arange(0.0, 30.0), [0.0, 21.0, 42.0])
+    parts = [s for p in exp.parts for s in p.schedules(0)]
+    assert [s.input for s in parts] == ["c_len", "c_pd1"]
+    m = libsbml.readSBMLFromString(to_sbml(spec, table.values, doses=parts)).getModel()
+    # regular schedules: one event each, with a moving next-dose time
+    assert sorted(m.getEvent(i).getId() for i in range(m.getNumEvents())) == ["c_len__dosing", "c_pd1__dosing"]
+    assert m.getParameter("c_len__next").getValue() == 1.0 and m.getParameter("c_pd1__next").getValue() == 21.0
+    assert m.getAssignmentRule("c_len") is not None and not m.getParameter("c_len").getConstant()
+    # the dose at time 0 is the modes' initial value: z_m(0) = A_m
+    assert m.getParameter("c_len__z0").getValue() == 3.5 and m.getParameter("c_len__z1").getValue() == -3.5
+    # an interruption makes the schedule irregular: one event per later dose
+    irregular = _dose_exposure(spec.input_names, [0.0, 1.0, 2.0, 7.0, 8.0], [0.0]).parts[0].schedules(0)
+    m = libsbml.readSBMLFromString(to_sbml(spec, table.values, doses=irregular)).getModel()
+    assert m.getNumEvents() == 4
+    with pytest.raises(ValueError, match="distinct inputs"):
+        to_sbml(spec, table.values, {"c_len": "1"}, doses=irregular)
+
+
+@pytest.mark.parametrize("schedule", ["regular", "interrupted"])
+def test_roadrunner_dose_events_match_simulate(spec, compiled, baseline, schedule):
+    """libRoadRunner integrating the exported dose events reproduces lenvici's DoseEventExposure (issue 5's
+    benchmark scenario: daily oral lenvatinib + pembrolizumab q3w), to 1e-4 relative."""
+    roadrunner = _roadrunner()
+    len_times = np.arange(0.0, 60.0) if schedule == "regular" else np.r_[np.arange(0.0, 20.0), np.arange(27.0, 60.0)]
+    amounts = np.where(len_times < 40.0, 1.0, 0.67)  # a dose reduction from day 40 (irregular amounts)
+    if schedule == "regular":
+        amounts = np.ones(len_times.size)
+    exp = _dose_exposure(spec.input_names, len_times, [0.0, 21.0, 42.0], amounts)
+    sol = simulate(compiled, baseline.y0[:1], baseline.params[:1], DOSE_TS, exp,
+                   controller=PIController(rtol=1e-10, atol=1e-12), throw=True)
+    doses = [s for p in exp.parts for s in p.schedules(0)]
+    sbml = to_sbml(spec, baseline.params[0], y0=baseline.y0[0], doses=doses)
+    r = roadrunner.RoadRunner(sbml)
+    integ = r.getIntegrator()
+    integ.relative_tolerance = 1e-11
+    integ.absolute_tolerance = 1e-13
+    integ.maximum_num_steps = 200_000
+    r.timeCourseSelections = ["time", *spec.state_names]
+    rr = np.asarray(r.simulate(times=list(DOSE_TS)))[:, 1:]
+    err = np.abs(sol.ys[0] - rr) / (np.abs(rr) + FLOOR / RTOL)
+    assert np.all(np.isfinite(rr)) and err.max() <= RTOL, err.max()
+    # the drug is really in: the tumour differs from the untreated course
+    untreated = simulate(compiled, baseline.y0[:1], baseline.params[:1], DOSE_TS, None, throw=True)
+    assert abs(untreated.ys[0, -1, 0] - rr[-1, 0]) > 0.05 * abs(untreated.ys[0, -1, 0])

@@ -8,8 +8,12 @@ The export is the same model lenvici integrates, written from the same sympy exp
 - every **definition** (occupancies, hazards, diameters, ...) is an ``assignmentRule``;
 - every **model parameter** is a constant ``parameter`` with the patient's value and, where the unit string
   is understood (``mL``, ``nM``, ``1/day``, ``1``, ...), its SBML unit definition;
-- the **drug inputs** are constant parameters (``exposures="constant"``, values from ``inputs``) or
-  assignment rules of time (``exposures={"c_len": "3.5 * exp(-0.55 * time)", ...}``).
+- the **drug inputs** are constant parameters (``exposures="constant"``, values from ``inputs``),
+  assignment rules of time (``exposures={"c_len": "3.5 * exp(-0.55 * time)", ...}``) or **dose events**
+  (``doses=[DoseSchedule(...)]``): linear PK as exponential modes ``z_m`` (``dz_m/dt = −λ_m z_m``, the input
+  is ``Σ z_m``) and SBML events that add ``amount · A_m`` at each dose, the representation of
+  :class:`~lenvici.sim.solver.DoseEventExposure` (one event with a moving next-dose time for a regular
+  schedule, one event per dose otherwise).
 
 States are parameters rather than species so that no compartment or amount/concentration semantics are
 introduced: the equations are exactly lenvici's ``dy/dt``. The document is checked with libsbml's
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
@@ -30,7 +35,49 @@ import sympy as sp
 from lenvici.sim.model._infix import to_infix
 from lenvici.sim.model._spec import ModelSpec
 
-__all__ = ["to_sbml", "sbml_unit_id"]
+__all__ = ["DoseSchedule", "to_sbml", "sbml_unit_id"]
+
+
+@dataclass(frozen=True)
+class DoseSchedule:
+    """One drug input of one patient as dose events: linear PK written as exponential modes.
+
+    After doses ``a_d`` at times ``t_d`` the input is ``Σ_d a_d Σ_m A_m exp(−λ_m (t − t_d))`` (the
+    superposition :class:`~lenvici.sim.solver.DoseEventExposure` integrates). Times are in the model's time
+    unit from the start of the simulation (SBML time 0); doses at or before 0 are folded into the modes'
+    initial values. ``DoseEventExposure.schedules(patient)`` gives these for one patient.
+    """
+
+    input: str
+    amplitudes: tuple[float, ...]
+    rates: tuple[float, ...]
+    times: tuple[float, ...]
+    amounts: tuple[float, ...]
+
+    def __post_init__(self):
+        if len(self.amplitudes) != len(self.rates) or not self.amplitudes:
+            raise ValueError(f"DoseSchedule {self.input!r}: amplitudes and rates must be non-empty, of equal length")
+        if len(self.times) != len(self.amounts):
+            raise ValueError(f"DoseSchedule {self.input!r}: times and amounts must have equal length")
+        t = np.asarray(self.times, dtype=float)
+        if not np.all(np.isfinite(t)) or np.any(np.diff(t) < 0):
+            raise ValueError(f"DoseSchedule {self.input!r}: dose times must be finite and sorted")
+        if np.any(np.asarray(self.rates, dtype=float) < 0):
+            raise ValueError(f"DoseSchedule {self.input!r}: rates must be >= 0")
+
+    def regular(self) -> tuple[float, float, float, int] | None:
+        """``(first time, interval, amount, count)`` of the doses after time 0 when they are equally spaced
+        with equal amounts (at least two), else ``None``."""
+        t = np.asarray(self.times, dtype=float)
+        a = np.asarray(self.amounts, dtype=float)
+        later = t > 0
+        t, a = t[later], a[later]
+        if t.size < 2:
+            return None
+        gaps = np.diff(t)
+        if np.ptp(gaps) > 1e-9 * max(1.0, gaps[0]) or np.ptp(a) > 1e-12 * max(1.0, abs(a[0])) or gaps[0] <= 0:
+            return None
+        return float(t[0]), float(gaps[0]), float(a[0]), int(t.size)
 
 # base unit → (SBML kind, exponent, scale, multiplier)
 _BASE = {
@@ -108,7 +155,7 @@ def _check(rc: int, what: str) -> None:
 
 
 def to_sbml(spec: ModelSpec, params_row, exposures: str | Mapping[str, str | float] = "constant", *,
-            inputs=None, y0=None, parameter_units: Mapping[str, str] | None = None,
+            inputs=None, y0=None, doses: Sequence[DoseSchedule] = (), parameter_units: Mapping[str, str] | None = None,
             validate: bool = True) -> str:
     """The model as an SBML Level 3 Version 2 document (a string).
 
@@ -126,6 +173,10 @@ def to_sbml(spec: ModelSpec, params_row, exposures: str | Mapping[str, str | flo
         Constant input values, ``(n_inputs,)`` or a mapping (default: zero).
     y0
         Initial states, ``(n_states,)`` or a mapping (default: zero).
+    doses
+        Inputs given as dose events (:class:`DoseSchedule`, at most one per input, not also in
+        ``exposures``); the mode amplitudes are parameters ``<input>__amp<m>`` and the modes' values
+        ``<input>__z<m>``, so that a tool can change the dose scale per patient.
     parameter_units
         Unit strings of the parameters (name → unit); by default those of the shipped parameter file for the
         names it has. Units not understood are left out.
@@ -218,8 +269,12 @@ def to_sbml(spec: ModelSpec, params_row, exposures: str | Mapping[str, str | flo
     # --- constants: parameters and constant inputs -------------------------------------------------
     for name in spec.parameters:
         add_param(name, pvals[name], True, parameter_units.get(name))
+    dosed = {d.input for d in doses}
+    if len(dosed) != len(doses) or dosed - set(spec.input_names) or dosed & set(rules):
+        raise ValueError(f"to_sbml: doses must name distinct inputs of the model not given in exposures; got "
+                         f"{[d.input for d in doses]}")
     for inp in spec.inputs:
-        if inp.name in rules:
+        if inp.name in rules or inp.name in dosed:
             add_param(inp.name, None, False, inp.unit)
         else:
             add_param(inp.name, ivals[inp.name], True, inp.unit)
@@ -237,6 +292,7 @@ def to_sbml(spec: ModelSpec, params_row, exposures: str | Mapping[str, str | flo
         unit = next(s.unit for s in spec.states if s.name == (f.target or f.source))
         add_param(fid, None, False, f"{unit}/{spec.time_unit}" if unit != "1" else f"1/{spec.time_unit}")
 
+    _add_dose_events(model, spec, doses, add_param, add_assignment)
     for name, text in rules.items():
         ast = libsbml.parseL3FormulaWithModel(text, model)
         if ast is None:
@@ -264,3 +320,61 @@ def to_sbml(spec: ModelSpec, params_row, exposures: str | Mapping[str, str | flo
                             for e in errors[:5])
             raise ValueError(f"to_sbml: the SBML document is not consistent ({len(errors)} errors): {msg}")
     return libsbml.writeSBMLToString(doc)
+
+
+def _add_dose_events(model, spec: ModelSpec, doses: Sequence[DoseSchedule], add_param, add_assignment) -> None:
+    """Modes, their decay, the input's assignment rule and the dose events of every :class:`DoseSchedule`."""
+    import libsbml
+
+    def math_of(text: str):
+        ast = libsbml.parseL3FormulaWithModel(text, model)
+        if ast is None:
+            raise ValueError(f"to_sbml: libsbml cannot parse {text!r}: {libsbml.getLastParseL3Error()}")
+        return ast
+
+    def add_event(eid: str, trigger: str, assignments: Mapping[str, str]) -> None:
+        ev = model.createEvent()
+        _check(ev.setId(eid), f"event id {eid!r}")
+        ev.setUseValuesFromTriggerTime(True)
+        tr = ev.createTrigger()
+        tr.setInitialValue(True)  # a trigger already true at time 0 does not fire: those doses are folded in
+        tr.setPersistent(True)
+        _check(tr.setMath(math_of(trigger)), f"trigger of {eid!r}")
+        for var, text in assignments.items():
+            ea = ev.createEventAssignment()
+            _check(ea.setVariable(var), f"event assignment {var!r}")
+            _check(ea.setMath(math_of(text)), f"event assignment {var!r}")
+
+    unit = {i.name: i.unit for i in spec.inputs}
+    for sched in doses:
+        k = sched.input
+        t = np.asarray(sched.times, dtype=float)
+        a = np.asarray(sched.amounts, dtype=float)
+        past = t <= 0
+        modes = []
+        for m, (amp, lam) in enumerate(zip(sched.amplitudes, sched.rates, strict=True)):
+            z, amp_id, lam_id = f"{k}__z{m}", f"{k}__amp{m}", f"{k}__lam{m}"
+            z0 = float(np.sum(a[past] * amp * np.exp(lam * t[past])))  # e^{-λ (0 - t_d)}
+            add_param(amp_id, amp, True, None)
+            add_param(lam_id, lam, True, None)
+            add_param(z, z0, False, unit.get(k))
+            rr = model.createRateRule()
+            _check(rr.setVariable(z), f"rate rule {z!r}")
+            _check(rr.setMath(math_of(f"-{lam_id} * {z}")), f"rate of {z!r}")
+            modes.append((z, amp_id))
+        add_assignment(k, math_of(" + ".join(z for z, _ in modes)))
+        reg = sched.regular()
+        if reg is not None:
+            first, interval, amount, count = reg
+            nxt, last, dose_id, tau = f"{k}__next", f"{k}__last", f"{k}__dose", f"{k}__interval"
+            add_param(nxt, first, False, None)
+            add_param(last, first + (count - 1) * interval, True, None)
+            add_param(dose_id, amount, True, None)
+            add_param(tau, interval, True, None)
+            assign = {z: f"{z} + {dose_id} * {amp_id}" for z, amp_id in modes}
+            assign[nxt] = f"{nxt} + {tau}"
+            add_event(f"{k}__dosing", f"(time >= {nxt}) && ({nxt} <= {last})", assign)
+        else:
+            for d, (td, ad) in enumerate(zip(t[~past], a[~past], strict=True)):
+                add_event(f"{k}__dose{d}", f"time >= {float(td)!r}",
+                          {z: f"{z} + {float(ad)!r} * {amp_id}" for z, amp_id in modes})

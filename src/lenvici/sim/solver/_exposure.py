@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from lenvici.errors import InputError
+from lenvici.sim.model.sbml import DoseSchedule
 
 __all__ = ["Exposure", "ZeroExposure", "ConstantExposure", "StepExposure", "DoseEventExposure", "GridExposure",
            "CallableExposure", "StackedExposure", "bolus_modes", "oral_modes"]
@@ -252,6 +253,28 @@ class DoseEventExposure(Exposure):
             raise InputError(f"DoseEventExposure holds {self.n_patients} patients; the simulation has {n_patients}",
                              field="exposures")
         return np.broadcast_to(self.dose_times, (n_patients, self.dose_times.shape[1]))
+
+    def schedules(self, patient: int = 0, t_start: float = 0.0) -> list[DoseSchedule]:
+        """One patient's doses, per input, as :class:`~lenvici.sim.model.sbml.DoseSchedule` (times from
+        ``t_start``; modes of zero amplitude left out), for the SBML export's dose events (``to_sbml(...,
+        doses=...)``)."""
+        if not 0 <= patient < self.n_patients and self.n_patients != 1:
+            raise InputError(f"DoseEventExposure: patient {patient} out of range ({self.n_patients})", field="patient")
+        r = 0 if self.n_patients == 1 else patient
+        A = self.amplitudes[min(r, self.amplitudes.shape[0] - 1)]
+        lam = self.rates[min(r, self.rates.shape[0] - 1)]
+        tm = self.dose_times[min(r, self.dose_times.shape[0] - 1)]
+        am = self.doses[min(r, self.doses.shape[0] - 1)]
+        given = np.isfinite(tm)
+        out = []
+        for k, name in enumerate(self.names):
+            used = A[k] != 0.0
+            doses = given & (am[:, k] != 0.0)
+            if not used.any() or not doses.any():
+                continue
+            out.append(DoseSchedule(name, tuple(A[k, used].tolist()), tuple(lam[k, used].tolist()),
+                                    tuple((tm[doses] - t_start).tolist()), tuple(am[doses, k].tolist())))
+        return out
 
 
 def bolus_modes(volume, k_el) -> tuple[np.ndarray, np.ndarray]:
