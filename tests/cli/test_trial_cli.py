@@ -29,9 +29,9 @@ def calls(monkeypatch):
     """Replace ``run_trial`` by a stand-in with the new keywords; the calls are recorded."""
     seen = []
 
-    def run_trial(protocol, n_per_arm=100, seed=0, *, scheduler=None, progress=None):
+    def run_trial(protocol, n_per_arm=100, seed=0, *, scheduler=None, progress=None, pk="average"):
         seen.append({"protocol": protocol.id, "n": n_per_arm, "seed": seed, "scheduler": scheduler,
-                     "progress": progress})
+                     "progress": progress, "pk": pk})
         return _result(protocol.id, seed)
 
     monkeypatch.setattr(sim_trials, "run_trial", run_trial)
@@ -48,7 +48,7 @@ def test_run_prints_arm_and_hazard_ratio_tables(calls):
     assert row_for(arms, "Sorafenib")["median OS, mo [95% CI]"] == "12.3 [10.4, NR]"
     hrs = table_titled(result.stdout, "hazard ratios")
     assert row_for(hrs, "Lenvatinib vs Sorafenib")["HR OS [95% CI]"] == "0.92 [0.79, 1.06]"
-    assert calls == [{"protocol": "reflect", "n": 10, "seed": 4, "scheduler": None, "progress": None}]
+    assert calls == [{"protocol": "reflect", "n": 10, "seed": 4, "scheduler": None, "progress": None, "pk": "average"}]
 
 
 def test_run_json_is_the_result_unchanged(calls):
@@ -64,6 +64,13 @@ def test_scheduler_is_passed_through(calls, address):
     assert result.exit_code == 0, result.output
     assert calls[-1]["scheduler"] == address and calls[-1]["n"] == 12
     assert calls[-1]["progress"] is None  # no progress bar when stderr is not a terminal
+    assert calls[-1]["pk"] == "average"
+
+
+def test_pk_mode_is_passed_through(calls):
+    result = runner.invoke(app, ["trial", "run", "keynote-524", "--n", "12", "--pk", "doses", "--json"])
+    assert result.exit_code == 0, result.output
+    assert calls[-1]["pk"] == "doses"
 
 
 def test_a_shown_bar_is_run_trials_progress_callback(calls, monkeypatch):

@@ -63,7 +63,11 @@ def run(name: str = typer.Argument(..., help=f"Protocol: {', '.join(available_pr
         scheduler: str = typer.Option(None, "--scheduler", metavar="ADDRESS", help=_SCHEDULER_HELP),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document (DESIGN §4)"),
         plot: Path = typer.Option(None, "--plot", help="Write Kaplan–Meier curves (PNG/PDF/SVG by suffix)"),
-        endpoint: str = typer.Option("os", "--endpoint", help="Endpoint of --plot: os or pfs")) -> None:
+        endpoint: str = typer.Option("os", "--endpoint", help="Endpoint of --plot: os or pfs"),
+        pk: str = typer.Option("average", "--pk", help="Drug input: average (steady-state unbound nM, the "
+                                                       "calibrated setting) or doses (every administration as a "
+                                                       "dose event of the population-PK model; ~60x slower)")
+        ) -> None:
     """Run one virtual trial: ORR (RECIST 1.1, mRECIST), DCR, median PFS and OS in months, Cox hazard ratios.
 
     On a terminal a progress bar follows the simulation: each patient's pre-treatment growth, then its
@@ -78,13 +82,15 @@ def run(name: str = typer.Argument(..., help=f"Protocol: {', '.join(available_pr
       lenvici trial run keynote-524 --n 100000 --scheduler local --json
 
       lenvici trial run reflect --n 10000 --scheduler tcp://10.0.0.5:8786
+
+      lenvici trial run keynote-524 --n 300 --pk doses
     """
     from lenvici.sim.trials import run_trial
 
     with errors_to_exit():
         protocol = load_protocol(name)
         with progress_bar(f"{protocol.id}: simulating", show=progress_shown(as_json)) as bar:
-            result = run_trial(protocol, n, seed, scheduler=scheduler, progress=_callback(bar))
+            result = run_trial(protocol, n, seed, scheduler=scheduler, progress=_callback(bar), pk=pk)
         if plot is not None:
             result.plot(endpoint=endpoint.lower(), path=plot)
     if as_json:
@@ -139,7 +145,8 @@ def validate(n: int = typer.Option(None, "--n", min=2, help="Virtual patients pe
 
 
 @app.command("experiment")
-def experiment(name: str = typer.Argument(..., help="Experiment: scheduling"),
+def experiment(name: str = typer.Argument(..., help="Experiment: scheduling, weight-threshold, dose-intensity, "
+                                                    "cadonilimab, biomarker, within-day-fluctuation"),
                n: int = typer.Option(200, "--n", min=2, help="Virtual patients per arm"),
                seed: int = typer.Option(0, "--seed", help="Random seed"),
                as_json: bool = typer.Option(False, "--json", help="Print one JSON document")) -> None:
@@ -176,7 +183,11 @@ def experiment(name: str = typer.Argument(..., help="Experiment: scheduling"),
                  num("observed ORR"), num("observed PFS, mo"), num("observed OS, mo")], rows,
                 title=f"{out['experiment']} (n={n}/arm, seed {seed}): {out['design']}")
     hr = out["hazard_ratio"]
-    echo(f"HR OS {_hr(hr['hr_os'], hr['hr_os_ci'])}  HR PFS {_hr(hr['hr_pfs'], hr['hr_pfs_ci'])}")
+    if "hr_os" in hr:
+        echo(f"HR OS {_hr(hr['hr_os'], hr['hr_os_ci'])}  HR PFS {_hr(hr['hr_pfs'], hr['hr_pfs_ci'])}")
+    else:  # one comparison per arm (e.g. within-day-fluctuation: dose events vs averages)
+        for label, h in hr.items():
+            echo(f"{label}: HR OS {_hr(h['os']['hr'], h['os']['ci'])}  HR PFS {_hr(h['pfs']['hr'], h['pfs']['ci'])}")
     echo(f"observed ({obs['design']}): {obs['direction']}")
     echo("simulated: " + "; ".join(f"{k}: {v}" for k, v in out["simulated_direction"].items()))
     echo(f"caveat: {out['caveat']}")

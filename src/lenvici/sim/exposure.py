@@ -17,6 +17,14 @@ Dose intensity (MODELLING.md section 4), per drug from the protocol (an arm may 
 A component that starts later than day 0 (``start_day``) switches on as a step. Every switch is a
 breakpoint no solver step crosses.
 
+**Dose events instead of averages** (``arm_exposure(..., pk="doses")``): each drug's population-PK model
+drives the PD model administration by administration (:func:`lenvici.sim.dose_events.pk_dose_exposure`: exact
+modal superposition, the same random effects as the averages), with the same doses: the nominal dose times the
+relative dose intensity, or the adverse-event ladder's daily dose in force on each dosing day. Antibodies are
+30-minute infusions (the pembrolizumab and nivolumab labels), pembrolizumab at its steady-state clearance as
+for the averages. Sorafenib's PK model (gallbladder release on a dosing clock) has no modal form, so sorafenib
+stays at its average concentration in this mode (:data:`AVERAGED_IN_DOSE_MODE`).
+
 Cadonilimab (review ref 86) feeds the anti-PD-1 input ``c_pd1`` through the generic-IgG PK approximation of
 ``pk_parameters.yaml`` (no cadonilimab population-PK model was verified). Its molar mass is not in that
 file; :data:`MOLAR_MASS_FALLBACK` supplies an assumed ~200 kDa. Its CTLA-4 arm is **not modelled**: the model
@@ -31,10 +39,24 @@ from lenvici.errors import InputError
 from lenvici.sim.adverse_events import ladder_course, start_levels
 from lenvici.sim.pk import default_model
 from lenvici.sim.protocols import Component, LadderModel, Protocol
-from lenvici.sim.solver import ConstantExposure, Exposure, StepExposure
+from lenvici.sim.solver import ConstantExposure, Exposure, StackedExposure, StepExposure
 
-__all__ = ["INPUTS", "INPUT_OF_DRUG", "MOLAR_MASS_FALLBACK", "component_exposures", "component_courses",
-           "arm_exposures", "arm_exposure", "nm_per_mg_per_day"]
+__all__ = ["INPUTS", "INPUT_OF_DRUG", "MOLAR_MASS_FALLBACK", "AVERAGED_IN_DOSE_MODE", "INFUSION_DAYS",
+           "PK_MODES", "component_exposures", "component_courses", "arm_exposures", "arm_exposure",
+           "nm_per_mg_per_day"]
+
+#: How an arm's drugs reach the PD model: average steady-state concentrations, or dose events.
+PK_MODES = ("average", "doses")
+
+#: Infusion duration of an intravenous administration (days): 30 minutes, as the pembrolizumab and nivolumab
+#: labels give.
+INFUSION_DAYS = 30.0 / 1440.0
+
+#: Drugs kept at their average concentration with ``pk="doses"``, and why.
+AVERAGED_IN_DOSE_MODE = {
+    "sorafenib": "its population-PK model releases drug from the gallbladder on a dosing clock (not a linear "
+                 "time-invariant system), so it has no dose-event form",
+}
 
 #: The PD model's drug inputs (nM), in the model's order.
 INPUTS = ("c_len", "c_sor", "c_pd1")
@@ -61,12 +83,17 @@ def _molar_mass(drug: str, model) -> float:
     raise InputError(f"{drug}: no molar mass to convert its concentration to nM", field="drug")
 
 
-def _pk(comp: Component, covariates, seed: int, k: int):
-    """``(F, CL in L/day, fu, molar mass in g/mol)`` per patient from the drug's population-PK model
-    (random effects from ``default_rng([seed, k])``, ``k`` the component's index in its arm)."""
+def _individual(comp: Component, covariates, seed: int, k: int):
+    """The drug's population-PK model and each patient's parameters (random effects from
+    ``default_rng([seed, k])``, ``k`` the component's index in its arm)."""
     w = np.asarray(covariates["weight_kg"], float)
     model = default_model(comp.drug)
-    p = model.sample_parameters({"weight_kg": w}, seed=np.random.default_rng([seed, k]))
+    return model, model.sample_parameters({"weight_kg": w}, seed=np.random.default_rng([seed, k]))
+
+
+def _pk(comp: Component, covariates, seed: int, k: int):
+    """``(F, CL in L/day, fu, molar mass in g/mol)`` per patient from the drug's population-PK model."""
+    model, p = _individual(comp, covariates, seed, k)
     cl = np.asarray(p["CL"], float)
     if comp.drug == "pembrolizumab" and "EMAX" in p.values:
         cl = cl * np.exp(np.asarray(p["EMAX"], float))
@@ -104,6 +131,18 @@ def component_exposures(protocol: Protocol, arm_label: str, covariates, seed: in
     return out
 
 
+def _ladder(protocol: Protocol, arm_label: str, comp: Component, w: np.ndarray, seed: int, k: int):
+    """The component's adverse-event-ladder course (times relative to its start), or ``None`` off the ladder."""
+    rule = protocol.dose_model_for(comp.drug, arm_label)
+    if not isinstance(rule, LadderModel):
+        return None
+    if comp.drug != "lenvatinib":
+        raise InputError(f"the adverse-event ladder is encoded for lenvatinib only, not {comp.drug}",
+                         field="dose_intensity")
+    return ladder_course(start_levels(comp.dose(w), comp.interval_days),
+                         np.random.default_rng([seed, k, _LADDER_SEED]), rule.overrides)
+
+
 def component_courses(protocol: Protocol, arm_label: str, covariates, seed: int):
     """Per regimen component: ``(input column, times (N, K), levels (N, K + 1))``, a piecewise-constant
     concentration (nM) per patient; ``K = 0`` for a constant input."""
@@ -113,15 +152,10 @@ def component_courses(protocol: Protocol, arm_label: str, covariates, seed: int)
     for k, comp in _placebo_free(protocol, arm_label):
         col = INPUTS.index(INPUT_OF_DRUG[comp.drug])
         pk = _pk(comp, covariates, seed, k)
-        rule = protocol.dose_model_for(comp.drug, arm_label)
-        if isinstance(rule, LadderModel):
+        course = _ladder(protocol, arm_label, comp, w, seed, k)
+        if course is not None:
             f, cl, fu, mw = pk
             per_mg = fu * f / cl / mw * 1e6
-            if comp.drug != "lenvatinib":
-                raise InputError(f"the adverse-event ladder is encoded for lenvatinib only, not {comp.drug}",
-                                 field="dose_intensity")
-            course = ladder_course(start_levels(comp.dose(w), comp.interval_days),
-                                   np.random.default_rng([seed, k, _LADDER_SEED]), rule.overrides)
             times, levels = course.times + comp.start_day, course.daily_mg * per_mg[:, None]
         else:
             nm = _average_nm(comp, covariates, pk) * protocol.dose_intensity_for(comp.drug, arm_label)
@@ -161,10 +195,69 @@ def _merge(courses, n: int):
     return times, levels
 
 
-def arm_exposure(protocol: Protocol, arm_label: str, covariates, seed: int) -> Exposure:
-    """The arm's exposure for the solver: constant when no input ever switches (e.g. every component from
-    day 0 on the relative-dose-intensity route, or nobody on the ladder has an event), else a
-    :class:`~lenvici.sim.solver.StepExposure` per patient."""
+def _dose_amounts(protocol: Protocol, arm_label: str, comp: Component, w: np.ndarray, seed: int, k: int,
+                  days: np.ndarray) -> np.ndarray:
+    """Amount (mg) of each administration at ``days`` (E,) per patient, (N, E): the ladder's daily dose in
+    force that day times the interval, or the nominal dose times the relative dose intensity."""
+    course = _ladder(protocol, arm_label, comp, w, seed, k)
+    if course is None:
+        dose = comp.dose(w) * protocol.dose_intensity_for(comp.drug, arm_label)
+        return np.broadcast_to(dose[:, None], (w.size, days.size)).copy()
+    j = (course.times[:, None, :] <= (days - comp.start_day)[None, :, None]).sum(axis=2)
+    return np.take_along_axis(course.daily_mg, j, axis=1) * comp.interval_days
+
+
+def _arm_dose_events(protocol: Protocol, arm_label: str, covariates, seed: int, horizon_days: float) -> Exposure:
+    from lenvici.sim.dose_events import pk_dose_exposure
+    from lenvici.sim.pk.dosing import DosingSchedule
+
+    w = np.asarray(covariates["weight_kg"], float)
+    n = w.size
+    parts: list[Exposure] = []
+    fed: set[str] = set()
+    constant = np.zeros((n, len(INPUTS)))
+    for k, comp in _placebo_free(protocol, arm_label):
+        name = INPUT_OF_DRUG[comp.drug]
+        if name in fed:
+            raise InputError(f"{arm_label}: two drugs feed {name}; dose events take one drug per input",
+                             field="pk")
+        fed.add(name)
+        if comp.drug in AVERAGED_IN_DOSE_MODE:
+            start = comp.start_day
+            if start > 0:
+                raise InputError(f"{comp.drug} starting on day {start} with pk='doses' is not supported",
+                                 field="pk")
+            constant[:, INPUTS.index(name)] = (_average_nm(comp, covariates, _pk(comp, covariates, seed, k))
+                                               * protocol.dose_intensity_for(comp.drug, arm_label))
+            continue
+        model, p = _individual(comp, covariates, seed, k)
+        days = np.arange(comp.start_day, horizon_days, comp.interval_days)
+        if days.size == 0:
+            continue
+        iv = model.structure.route == "intravenous"
+        schedule = DosingSchedule(model.structure.route, days, _dose_amounts(protocol, arm_label, comp, w, seed, k,
+                                                                             days),
+                                  np.full(days.size, INFUSION_DAYS if iv else 0.0), drug=comp.drug)
+        parts.append(pk_dose_exposure(model, p, schedule, name, horizon=horizon_days, steady_state=True))
+    rest = tuple(i for i in INPUTS if i not in {p.names[0] for p in parts})
+    parts.append(ConstantExposure(rest, constant[:, [INPUTS.index(i) for i in rest]]))
+    return StackedExposure(parts)
+
+
+def arm_exposure(protocol: Protocol, arm_label: str, covariates, seed: int, *, pk: str = "average",
+                 horizon_days: float | None = None) -> Exposure:
+    """The arm's exposure for the solver.
+
+    ``pk="average"`` (default): constant when no input ever switches (e.g. every component from day 0 on the
+    relative-dose-intensity route, or nobody on the ladder has an event), else a
+    :class:`~lenvici.sim.solver.StepExposure` per patient. ``pk="doses"``: each administration up to
+    ``horizon_days`` as dose events of the drug's population-PK model (module docstring)."""
+    if pk not in PK_MODES:
+        raise InputError(f"pk must be one of {PK_MODES}; got {pk!r}", field="pk")
+    if pk == "doses":
+        if horizon_days is None or not horizon_days > 0:
+            raise InputError("pk='doses' needs the simulation's horizon (days)", field="horizon_days")
+        return _arm_dose_events(protocol, arm_label, covariates, seed, float(horizon_days))
     n = np.asarray(covariates["weight_kg"]).size
     times, levels = _merge(component_courses(protocol, arm_label, covariates, seed), n)
     if times.shape[1] == 0:

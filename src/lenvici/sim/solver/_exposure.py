@@ -193,7 +193,9 @@ class DoseEventExposure(Exposure):
             raise InputError("DoseEventExposure: amplitudes, rates and doses must be finite", field="doses")
         if np.any(lam < 0):
             raise InputError("DoseEventExposure: rates must be >= 0 (1/day)", field="rates")
-        if np.any(np.isnan(tm)) or np.any(np.diff(tm, axis=1) < 0):
+        with np.errstate(invalid="ignore"):  # inf - inf in the padding gives nan, which is not < 0
+            unsorted = np.any(np.diff(tm, axis=1) < 0)
+        if np.any(np.isnan(tm)) or unsorted:
             raise InputError("DoseEventExposure: dose times must be sorted per patient (pad with inf)",
                              field="dose_times")
         self.amplitudes, self.rates, self.dose_times, self.doses = A, lam, tm, am
@@ -212,7 +214,8 @@ class DoseEventExposure(Exposure):
             S = np.zeros(A.shape)
             for d in range(D):
                 if d:
-                    gap = np.where(np.isfinite(tm[:, d]), tm[:, d] - tm[:, d - 1], 0.0)
+                    with np.errstate(invalid="ignore"):  # inf - inf in the padding, masked
+                        gap = np.where(np.isfinite(tm[:, d]), tm[:, d] - tm[:, d - 1], 0.0)
                     S = S * np.exp(-lam * gap[:, None, None])
                 S = S + am[:, d, :, None] * A
                 out[:, d] = S
