@@ -10,7 +10,7 @@ from lenvici.sim.adverse_events import ladder_course, start_levels
 from lenvici.sim.exposure import _LADDER_SEED, INPUTS, arm_exposure
 from lenvici.sim.experiments import run_experiment
 from lenvici.sim.protocols import load_protocol
-from lenvici.sim.solver import ConstantExposure, DoseEventExposure, StackedExposure
+from lenvici.sim.solver import DoseEventExposure, StackedExposure
 from lenvici.sim.trials import run_trial
 
 COV = {"weight_kg": np.array([52.0, 61.0, 80.0])}
