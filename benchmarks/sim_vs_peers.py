@@ -17,7 +17,7 @@ engine's one-off compilation (or, in later processes, the load of numba's on-dis
 from the throughput. ``--scaling`` times the numba engine on 10^3, 10^4 and 10^5 patients (tiling a
 pre-grown population of ``--n`` patients, each copy with its own exposure scale).
 
-    python benchmarks/sim_vs_peers.py [--n 10000] [--days 730] [--n-ref 10] [--n-np 1000] [--n-rr 200] [--scaling]
+    python benchmarks/sim_vs_peers.py [--n 10000] [--days 730] [--n-ref 5] [--n-np 100] [--n-rr 200] [--scaling]
 """
 
 from __future__ import annotations
@@ -288,8 +288,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--days", type=int, default=730)
-    ap.add_argument("--n-ref", type=int, default=10, help="patients run through SciPy LSODA (0: skip)")
-    ap.add_argument("--n-np", type=int, default=1000, help="patients run through the NumPy engine (0: skip)")
+    ap.add_argument("--n-ref", type=int, default=5, help="patients run through SciPy LSODA (0: skip)")
+    ap.add_argument("--n-np", type=int, default=100, help="patients run through the NumPy engine (0: skip)")
     ap.add_argument("--n-rr", type=int, default=200, help="patients run through libRoadRunner (0: skip)")
     ap.add_argument("--scaling", action="store_true", help="also time N = 1e3, 1e4, 1e5 (numba engine)")
     ap.add_argument("--scaling-exposure", choices=("constant", "doses"), default="constant")
