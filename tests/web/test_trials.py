@@ -92,6 +92,17 @@ def test_same_seed_same_result(tclient):
     assert doc["result"] == run_trial("keynote-524", 10, 5).to_dict()
 
 
+def test_a_run_with_dose_events_is_run_trial_with_pk_doses(tclient):
+    from lenvici.sim.trials import run_trial
+
+    r = tclient.post("/api/trials/keynote-524/runs", json={"n": 10, "seed": 5, "pk": "doses"})
+    assert r.status_code == 202, r.text
+    doc = _wait(tclient, r.json()["id"])
+    assert doc["status"] == "done" and doc["pk"] == "doses"
+    assert doc["result"] == run_trial("keynote-524", 10, 5, pk="doses").to_dict()
+    assert doc["result"] != run_trial("keynote-524", 10, 5).to_dict()
+
+
 def test_unknown_trial_is_422_naming_it(tclient):
     r = tclient.post("/api/trials/not-a-trial/runs", json={"n": 10, "seed": 1})
     assert_input_error(r, "name", "reflect", where="path")
@@ -109,7 +120,7 @@ def test_n_outside_the_cap_is_422(tclient, n):
 
 
 @pytest.mark.parametrize("body, field", [({"seed": 1}, "n"), ({"n": "many"}, "n"), ({"n": 10, "seed": -1}, "seed"),
-                                         ({"n": 10, "extra": 1}, "extra")])
+                                         ({"n": 10, "extra": 1}, "extra"), ({"n": 10, "pk": "smooth"}, "pk")])
 def test_bad_bodies_are_422(tclient, body, field):
     r = tclient.post("/api/trials/reflect/runs", json=body)
     assert r.status_code == 422, r.text

@@ -57,6 +57,10 @@ class TrialRunRequest(BaseModel):
     n: int = Field(description=f"Patients per arm (per unit of the randomisation ratio), 2 to the server's cap "
                                f"(default {MAX_TRIAL_N}).", examples=[100])
     seed: int = Field(default=0, description=f"Seed of the simulation, 0 to {MAX_SEED - 1}.", examples=[1])
+    pk: Literal["average", "doses"] = Field(
+        default="average", description="How the drugs reach the PD model: 'average' steady-state unbound "
+        "concentrations (the calibrated setting) or 'doses', every administration as a dose event of the drug's "
+        "population-PK model (slower; sorafenib stays averaged).")
 
 
 class TrialInfo(BaseModel):
@@ -74,6 +78,7 @@ class JobDocument(BaseModel):
     trial: str
     n: int
     seed: int
+    pk: Literal["average", "doses"] = "average"
     status: Literal["queued", "running", "done", "failed"]
     progress: float = Field(ge=0, le=1, description="0 queued, 1 done; while running, the share of the virtual "
                                                     "patients simulated so far (as run_trial reports it).")
@@ -195,11 +200,11 @@ def km_figure(result) -> str:
 # --- the jobs ----------------------------------------------------------------------------------------------
 
 class _Job:
-    __slots__ = ("id", "trial", "n", "seed", "status", "result", "error", "created", "km_png", "fraction")
+    __slots__ = ("id", "trial", "n", "seed", "pk", "status", "result", "error", "created", "km_png", "fraction")
 
-    def __init__(self, trial: str, n: int, seed: int):
+    def __init__(self, trial: str, n: int, seed: int, pk: str = "average"):
         self.id = uuid.uuid4().hex
-        self.trial, self.n, self.seed = trial, n, seed
+        self.trial, self.n, self.seed, self.pk = trial, n, seed, pk
         self.status = "queued"
         self.result: dict | None = None
         self.error: str | None = None
@@ -220,7 +225,8 @@ class _Job:
         return round(min(0.99, self.fraction), 3)
 
     def document(self) -> dict:
-        return {"id": self.id, "trial": self.trial, "n": self.n, "seed": self.seed, "status": self.status,
+        return {"id": self.id, "trial": self.trial, "n": self.n, "seed": self.seed, "pk": self.pk,
+                "status": self.status,
                 "progress": self.progress(), "result": self.result, "error": self.error,
                 "published": published_endpoints(self.trial), "km_png": self.km_png}
 
@@ -238,12 +244,12 @@ class TrialJobs:
     def _active(self) -> int:
         return sum(j.status in ("queued", "running") for j in self._jobs.values())
 
-    def submit(self, trial: str, n: int, seed: int) -> _Job | None:
+    def submit(self, trial: str, n: int, seed: int, pk: str = "average") -> _Job | None:
         """A new queued job, or ``None`` when too many are waiting already."""
         with self._lock:
             if self._active() >= self.max_active:
                 return None
-            job = _Job(trial, n, seed)
+            job = _Job(trial, n, seed, pk)
             self._jobs[job.id] = job
             while len(self._jobs) > self.max_jobs:  # forget the oldest finished job
                 old = next((k for k, j in self._jobs.items() if j.status in ("done", "failed")), None)
@@ -262,7 +268,7 @@ class TrialJobs:
 
         job.status = "running"
         try:
-            result = run_trial(job.trial, job.n, job.seed, progress=job.report)
+            result = run_trial(job.trial, job.n, job.seed, progress=job.report, pk=job.pk)
             try:
                 job.km_png = km_figure(result)
             except Exception as exc:  # the figure is a nicety: the numbers still come back
@@ -308,10 +314,10 @@ def trials(jobs: Jobs) -> list[dict]:
 @router.post("/{name}/runs", status_code=202, response_model=JobDocument, summary="Start a virtual trial run",
              responses={429: {"model": BusyDocument, "description": "Too many runs are waiting; try later."}})
 def submit(name: str, request: TrialRunRequest, jobs: Jobs) -> Any:
-    """Queue ``run_trial(name, n, seed)``; poll ``GET /api/trials/runs/{id}`` for its progress and result."""
+    """Queue ``run_trial(name, n, seed, pk=pk)``; poll ``GET /api/trials/runs/{id}`` for its progress and result."""
     _check_name(name)
     n, seed = _check_run(request.n, request.seed, jobs.max_n)
-    job = jobs.submit(name, n, seed)
+    job = jobs.submit(name, n, seed, request.pk)
     if job is None:
         return JSONResponse({"detail": f"{jobs.max_active} runs are already waiting or running; try later"},
                             status_code=429)
@@ -342,5 +348,6 @@ def trials_page(request: Request, jobs: Jobs) -> HTMLResponse:
     q = request.query_params
     context = {"page": "trials", "trials": catalogue, "trial": q.get("trial", catalogue[0]["name"] if catalogue
                                                                    else ""),
-               "n": q.get("n", "50"), "seed": q.get("seed", "1"), "max_n": jobs.max_n}
+               "n": q.get("n", "50"), "seed": q.get("seed", "1"), "max_n": jobs.max_n,
+               "pk": "doses" if q.get("pk") == "doses" else "average"}
     return templates.TemplateResponse(request, "trials.html", context)
