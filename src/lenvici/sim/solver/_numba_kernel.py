@@ -34,9 +34,10 @@ def _inputs(tq, t_seg, S, lam, u, du):
         for m in range(S.shape[1]):
             a = S[k, m]
             if a != 0.0:
-                e = a * math.exp(-lam[k, m] * (tq - t_seg))
+                rate = lam[k, m]
+                e = a * math.exp(-rate * (tq - t_seg)) if rate != 0.0 else a
                 v += e
-                d -= lam[k, m] * e
+                d -= rate * e
         u[k] = v
         du[k] = d
 
@@ -63,7 +64,8 @@ def _dose(S, amp, dose_a, rd, d):
 def _step(tab, p, t, y, h, t_seg, S, lam, use_fx, u, du, fx, f, k, yt, ynew, err):
     """One Rodas4 step of ``h`` from ``(t, y)``: ``ynew`` and the error estimate ``err`` (= the last stage).
 
-    Mirrors :meth:`lenvici.sim.solver.Rodas4.step` operation by operation."""
+    Mirrors :meth:`lenvici.sim.solver.Rodas4.step` operation by operation. Inputs that do not vary within a
+    segment (``use_fx`` false: constant and step exposures) are evaluated once, at the step's start."""
     (gamma, c2, c3, c4, d1, d2, d3, d4, a21, a31, a32, a41, a42, a43, a51, a52, a53, a54, c21, c31, c32, c41, c42,
      c43, c51, c52, c53, c54, c61, c62, c63, c64, c65) = (tab[0], tab[1], tab[2], tab[3], tab[4], tab[5], tab[6],
                                                          tab[7], tab[8], tab[9], tab[10], tab[11], tab[12], tab[13],
@@ -71,7 +73,7 @@ def _step(tab, p, t, y, h, t_seg, S, lam, use_fx, u, du, fx, f, k, yt, ynew, err
                                                          tab[20], tab[21], tab[22], tab[23], tab[24], tab[25],
                                                          tab[26], tab[27], tab[28], tab[29], tab[30], tab[31],
                                                          tab[32])
-    n = y.shape[0]
+    n = N_STATES  # compile-time constant: loops unrolled, vectorised
     inv_h = 1.0 / h
     _inputs(t, t_seg, S, lam, u, du)
     F = lu(y, p, u, 1.0 / (gamma * h))
@@ -86,7 +88,8 @@ def _step(tab, p, t, y, h, t_seg, S, lam, use_fx, u, du, fx, f, k, yt, ynew, err
     # stage 2
     for i in range(n):
         yt[i] = y[i] + a21 * k[0, i]
-    _inputs(t + c2 * h, t_seg, S, lam, u, du)
+    if use_fx:
+        _inputs(t + c2 * h, t_seg, S, lam, u, du)
     rhs(yt, p, u, f)
     for i in range(n):
         f[i] += (c21 * inv_h) * k[0, i]
@@ -97,7 +100,8 @@ def _step(tab, p, t, y, h, t_seg, S, lam, use_fx, u, du, fx, f, k, yt, ynew, err
     # stage 3
     for i in range(n):
         yt[i] = y[i] + (a31 * k[0, i] + a32 * k[1, i])
-    _inputs(t + c3 * h, t_seg, S, lam, u, du)
+    if use_fx:
+        _inputs(t + c3 * h, t_seg, S, lam, u, du)
     rhs(yt, p, u, f)
     for i in range(n):
         f[i] += inv_h * (c31 * k[0, i] + c32 * k[1, i])
@@ -108,7 +112,8 @@ def _step(tab, p, t, y, h, t_seg, S, lam, use_fx, u, du, fx, f, k, yt, ynew, err
     # stage 4
     for i in range(n):
         yt[i] = y[i] + (a41 * k[0, i] + a42 * k[1, i] + a43 * k[2, i])
-    _inputs(t + c4 * h, t_seg, S, lam, u, du)
+    if use_fx:
+        _inputs(t + c4 * h, t_seg, S, lam, u, du)
     rhs(yt, p, u, f)
     for i in range(n):
         f[i] += inv_h * (c41 * k[0, i] + c42 * k[1, i] + c43 * k[2, i])
@@ -119,7 +124,8 @@ def _step(tab, p, t, y, h, t_seg, S, lam, use_fx, u, du, fx, f, k, yt, ynew, err
     # stage 5 (y5 kept in yt)
     for i in range(n):
         yt[i] = y[i] + (a51 * k[0, i] + a52 * k[1, i] + a53 * k[2, i] + a54 * k[3, i])
-    _inputs(t + h, t_seg, S, lam, u, du)
+    if use_fx:
+        _inputs(t + h, t_seg, S, lam, u, du)
     rhs(yt, p, u, f)
     for i in range(n):
         f[i] += inv_h * (c51 * k[0, i] + c52 * k[1, i] + c53 * k[2, i] + c54 * k[3, i])
@@ -139,7 +145,7 @@ def _step(tab, p, t, y, h, t_seg, S, lam, use_fx, u, du, fx, f, k, yt, ynew, err
 @numba.njit(cache=True, error_model="numpy")
 def _error_norm(ctrl, err, y0, y1):
     """Scaled RMS error (as ``PIController.error_norm``); ``inf`` where anything is not finite."""
-    n = y0.shape[0]
+    n = N_STATES
     finite = True
     for i in range(n):
         if not math.isfinite(y1[i]):
@@ -186,7 +192,7 @@ def _initial_step(ctrl, p, t0, y, span, t_seg, S, lam, u, du, f):
     _inputs(t0, t_seg, S, lam, u, du)
     rhs(y, p, u, f)
     rtol, atol = ctrl[1], ctrl[2]
-    n = y.shape[0]
+    n = N_STATES
     a0 = 0.0
     a1 = 0.0
     for i in range(n):
