@@ -247,3 +247,20 @@ def test_generated_module_is_written_once_and_cached(compiled):
     lu_line = next(line for line in src.splitlines() if line.strip().startswith("return (a_"))
     assert lu_line.count(",") == len(compiled.lu_pattern)
     assert mod.N_STATES == n and mod.N_OUTPUTS == len(compiled.spec.output_names)
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_only_the_outputs_asked_for(compiled, spec, batch, backend):
+    y0, params = batch
+    exp = _exposures(spec, y0.shape[0])["doses"]
+    ts = np.array([0.0, 7.5, 21.0])
+    full = simulate(compiled, y0, params, ts, exp, backend=backend)
+    some = simulate(compiled, y0, params, ts, exp, backend=backend, outputs=("d_mrecist", "d_recist"))
+    assert list(some.outputs) == ["d_mrecist", "d_recist"]
+    for k in some.outputs:
+        np.testing.assert_array_equal(some.outputs[k], full.outputs[k])
+    np.testing.assert_array_equal(some.ys, full.ys)
+    assert simulate(compiled, y0, params, ts, exp, backend=backend, outputs=False).outputs == {}
+    with pytest.raises(InputError, match="unknown outputs") as err:
+        simulate(compiled, y0, params, ts, exp, backend=backend, outputs=("d_recist", "tumour_mood"))
+    assert err.value.field == "outputs"

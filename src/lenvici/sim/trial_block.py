@@ -171,15 +171,19 @@ def _crossing_time(t: np.ndarray, H: np.ndarray, threshold: np.ndarray) -> np.nd
     return res
 
 
+#: The model outputs a block reads (the hazards are states): RECIST 1.1 and mRECIST sums of diameters.
+_OUTPUTS = ("d_recist", "d_mrecist")
+
+
 def _treat(plan: TrialPlan, block: PatientBlock):
     args = (compile_model(hcc_model()), block.y0, block.params, plan.grid, block.exposure)
     controller = PIController(rtol=plan.rtol, atol=plan.atol)
     try:
-        return simulate(*args, controller=controller, backend=block.backend)
+        return simulate(*args, controller=controller, backend=block.backend, outputs=_OUTPUTS)
     except InputError as e:
         if block.backend != "numba" or e.field != "backend":
             raise
-        return simulate(*args, controller=controller, backend="numpy")  # options the compiled engine lacks
+        return simulate(*args, controller=controller, backend="numpy", outputs=_OUTPUTS)  # options numba lacks
 
 
 def simulate_block(plan: TrialPlan, block: PatientBlock) -> BlockOutcome:

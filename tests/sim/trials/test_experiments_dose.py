@@ -92,9 +92,9 @@ def test_ladder_summary_uses_the_trials_exposure_seeds(monkeypatch):
 
     seen = []
 
-    def spy(protocol, label, cov, seed):
+    def spy(protocol, label, cov, seed, **kw):
         seen.append((label, seed))
-        return arm_exposure(protocol, label, cov, seed)
+        return arm_exposure(protocol, label, cov, seed, **kw)
 
     monkeypatch.setattr(trials, "arm_exposure", spy)
     p = load_protocol("lenvatinib-dose-intensity")

@@ -112,7 +112,7 @@ def _controller_array(controller) -> np.ndarray:
 
 def simulate_numba(cm: CompiledModel, y0: np.ndarray, params: np.ndarray, ts: np.ndarray, t_start: float,
                    inputs: ModalInputs, *, controller, event: OutputEvent | None, max_steps: int, dt0,
-                   outputs: bool) -> Solution:
+                   outputs: tuple[str, ...]) -> Solution:
     """Integrate every patient with the compiled kernel (arguments already validated by ``simulate``)."""
     mod = kernel_module(cm)
     N, n = y0.shape
@@ -135,9 +135,10 @@ def simulate_numba(cm: CompiledModel, y0: np.ndarray, params: np.ndarray, ts: np
         ev_xtol, ev_maxit = float(event.xtol), int(event.max_iter)
     else:
         ev_on, ev_out, ev_thr, ev_xtol, ev_maxit = False, 0, np.zeros(1), 1e-8, 0
-    want_out = bool(outputs and names)
+    out_idx = np.array([names.index(k) for k in outputs], dtype=np.int64)
+    want_out = bool(out_idx.size)
     ys = np.full((N, T, n), np.nan)
-    outs = np.full((N, T, len(names)) if want_out else (0, 0, 0), np.nan)
+    outs = np.full((out_idx.size, N, T) if want_out else (0, 0, 0), np.nan)  # one contiguous (N, T) per output
     status = np.zeros(N, dtype=np.int64)
     t_final = np.full(N, np.nan)
     y_final = np.full((N, n), np.nan)
@@ -153,11 +154,11 @@ def simulate_numba(cm: CompiledModel, y0: np.ndarray, params: np.ndarray, ts: np
             mod.integrate(np.ascontiguousarray(y0, dtype=float), np.ascontiguousarray(params, dtype=float),
                           np.ascontiguousarray(ts, dtype=float), float(t_start), inputs.amp, inputs.lam,
                           inputs.dose_t, inputs.dose_a, inputs.time_varying, ctrl, tab, dt0v, int(max_steps), ev_on,
-                          int(ev_out), ev_thr, ev_xtol, ev_maxit, want_out, ys, outs, status, t_final, y_final,
-                          n_steps, n_rej)
+                          int(ev_out), ev_thr, ev_xtol, ev_maxit, want_out, out_idx, ys, outs, status, t_final,
+                          y_final, n_steps, n_rej)
         finally:
             numba.set_parallel_chunksize(previous)
-    out_dict = {name: outs[:, :, j].copy() for j, name in enumerate(names)} if want_out else {}
+    out_dict = {name: outs[j] for j, name in enumerate(outputs)} if want_out else {}
     return Solution(ts=ts, ys=ys, status=status, t_final=t_final, y_final=y_final, state_names=cm.spec.state_names,
                     outputs=out_dict, n_steps=n_steps, n_rejected=n_rej, solver="Rodas4",
                     rtol=getattr(controller, "rtol", float("nan")), atol=getattr(controller, "atol", float("nan")))

@@ -219,7 +219,7 @@ def _event_g(p, tq, y, t_seg, S, lam, u, du, o, ev_out, thr):
 
 @numba.njit(cache=True, error_model="numpy")
 def _one(i, Y0, PAR, ts, t_start, amp, lam_all, dose_t, dose_a, use_fx, ctrl, tab, dt0, max_steps, ev_on, ev_out,
-         ev_thr, ev_xtol, ev_maxit, want_out, ys, outs, status, t_final, y_final, n_steps, n_rej):
+         ev_thr, ev_xtol, ev_maxit, want_out, out_idx, ys, outs, status, t_final, y_final, n_steps, n_rej):
     n = N_STATES
     T = ts.shape[0]
     t_end = ts[T - 1]
@@ -293,8 +293,8 @@ def _one(i, Y0, PAR, ts, t_start, amp, lam_all, dose_t, dose_a, use_fx, ctrl, ta
             if want_out:
                 _inputs(t, t_seg, S, lam, u, du)
                 outputs(y, p, u, o)
-                for j in range(N_OUTPUTS):
-                    outs[i, save_idx, j] = o[j]
+                for j in range(out_idx.shape[0]):
+                    outs[j, i, save_idx] = o[out_idx[j]]
             save_idx += 1
         if save_idx >= T:
             st = SUCCESSFUL
@@ -388,9 +388,9 @@ def _one(i, Y0, PAR, ts, t_start, amp, lam_all, dose_t, dose_a, use_fx, ctrl, ta
 
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def integrate(Y0, PAR, ts, t_start, amp, lam, dose_t, dose_a, use_fx, ctrl, tab, dt0, max_steps, ev_on, ev_out,
-              ev_thr, ev_xtol, ev_maxit, want_out, ys, outs, status, t_final, y_final, n_steps, n_rej):
+              ev_thr, ev_xtol, ev_maxit, want_out, out_idx, ys, outs, status, t_final, y_final, n_steps, n_rej):
     """Integrate every patient (one per thread-pool task); results written into the arrays passed."""
     for j in numba.prange(Y0.shape[0]):
         i = numpy.int64(j)  # prange indices may be unsigned; keep row arithmetic in int64
         _one(i, Y0, PAR, ts, t_start, amp, lam, dose_t, dose_a, use_fx, ctrl, tab, dt0, max_steps, ev_on, ev_out,
-             ev_thr, ev_xtol, ev_maxit, want_out, ys, outs, status, t_final, y_final, n_steps, n_rej)
+             ev_thr, ev_xtol, ev_maxit, want_out, out_idx, ys, outs, status, t_final, y_final, n_steps, n_rej)
