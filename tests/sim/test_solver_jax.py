@@ -5,7 +5,8 @@ in ``test_solver_scipy.py`` and ``test_solver_stiff.py``) — the JAX engine run
 controller, so it must take the same steps and agree to round-off; closed-form solutions of the small
 test problems in ``tests/sim/_problems.py``; and the NumPy code generator for the right-hand side and the
 Jacobian. Every HCC case uses the same shapes (6 patients, one save grid, one switch time), so the model is
-compiled once for the module.
+compiled once for them; the dose-event cases share a second program (4 patients, 28 days, 2 modes, 32 dose
+slots).
 """
 
 from __future__ import annotations
@@ -22,9 +23,13 @@ from lenvici.sim.solver import (  # noqa: E402
     CallableExposure,
     ConstantExposure,
     ConstantStepSize,
+    DoseEventExposure,
     GridExposure,
     PIController,
+    StackedExposure,
     StepExposure,
+    bolus_modes,
+    oral_modes,
     simulate,
 )
 from lenvici.sim.solver._jax import simulate_jax  # noqa: E402
@@ -211,3 +216,114 @@ def test_simulate_dispatches_to_jax_and_honours_throw(hcc):
     cm, y0, params, exposures = hcc
     with pytest.raises(SimulationError, match="patients failed"):
         simulate(cm, y0, params, GRID, exposures["step"], controller=CTL, max_steps=5, backend="jax", throw=True)
+
+
+# --- dose events (linear PK as exponential modes) ---------------------------------------------------
+#: 28 days of daily oral lenvatinib: 29 doses; with 3 antibody slots (days 0, 21, padding) or 1 constant
+#: "dose", both schedules fill the same 32 dose slots, so the two HCC dose-event tests share one program
+DOSE_DAYS = 28
+DOSE_TS = np.array([0.0, 3.5, 7.0, 14.0, 21.0, 28.0])
+#: numpy vs jax on time-varying inputs: the same arithmetic in another order (measured 3e-15 relative)
+DOSES_REL = 1e-8
+#: the default tolerances: the engines agree to round-off at any tolerance, and fewer steps keep it quick
+DOSE_CTL = PIController()
+
+
+def _lenvatinib(scale):
+    """Daily oral lenvatinib, one-compartment Bateman modes (ka 24/day, ke 0.55/day), per-patient scale (nM)."""
+    A, lam = oral_modes(1.0, 24.0, 0.55)
+    t = np.arange(0.0, DOSE_DAYS + 1.0)
+    return DoseEventExposure(("c_len",), (0.35 * A * np.asarray(scale)[:, None])[:, None, :], lam[:, None, :],
+                             t[None], np.ones((1, t.size, 1)))
+
+
+def _pembrolizumab():
+    """Anti-PD-1 bolus q21d (one mode, V = 1/224, k = 0.0267/day), padded with one +inf dose."""
+    A, lam = bolus_modes(1.0 / 224.0, 0.0267)
+    t = np.r_[np.arange(0.0, DOSE_DAYS + 1.0, 21.0), np.inf]
+    return DoseEventExposure(("c_pd1",), A[:, None, :], lam[:, None, :], t[None], np.ones((1, t.size, 1)))
+
+
+@pytest.fixture(scope="module")
+def dosed(compiled, baseline):
+    """Four patients (the three baselines and the first again at a lower exposure)."""
+    y0 = np.concatenate([baseline.y0, baseline.y0[:1]])
+    params = np.concatenate([baseline.params, baseline.params[:1]])
+    return compiled, y0, params, np.array([1.0, 0.8, 0.67, 0.3])
+
+
+def _assert_same_steps(sol, ref):
+    assert np.all(sol.ok), sol.messages
+    assert sol.status.tolist() == ref.status.tolist()
+    np.testing.assert_array_equal(sol.n_steps, ref.n_steps)
+    np.testing.assert_array_equal(sol.n_rejected, ref.n_rejected)
+    big = np.abs(ref.ys) > 1e-9
+    assert np.max(np.abs(sol.ys - ref.ys)[big] / np.abs(ref.ys)[big]) < DOSES_REL
+    np.testing.assert_allclose(sol.ys[~big], ref.ys[~big], rtol=0, atol=1e-15)
+    for name in ref.outputs:
+        np.testing.assert_allclose(sol.outputs[name], ref.outputs[name], rtol=DOSES_REL, atol=1e-12)
+
+
+def test_dose_events_agree_with_the_numpy_engine(dosed):
+    """Daily oral lenvatinib + q21d anti-PD-1: 31 breakpoints in 28 days, inputs varying within every step
+    (so Rodas4's d_i·h·∂f/∂t terms act): the same steps, rejections and states as the NumPy engine."""
+    cm, y0, params, scale = dosed
+    exp = StackedExposure([_lenvatinib(scale), _pembrolizumab()])
+    sol = simulate(cm, y0, params, DOSE_TS, exp, controller=DOSE_CTL, backend="jax")
+    ref = simulate(cm, y0, params, DOSE_TS, exp, controller=DOSE_CTL, backend="numpy")
+    _assert_same_steps(sol, ref)
+    assert np.all(sol.n_steps > 2 * DOSE_DAYS)  # at least a step in and a step after each daily dose
+    # not vacuous: the doses act on the tumour (here against the NumPy engine without drug)
+    none = simulate(cm, y0, params, DOSE_TS, None, controller=DOSE_CTL, backend="numpy")
+    v = cm.spec.state_names.index("V_v")
+    assert np.all(np.abs(sol.ys[:, -1, v] / none.ys[:, -1, v] - 1) > 1e-3)
+
+
+def test_stacked_dose_events_and_constant_agree_with_the_numpy_engine(dosed):
+    """A stack of a dose-event part (time-varying modes) and a constant part (λ = 0) in one modal form."""
+    cm, y0, params, scale = dosed
+    exp = StackedExposure([_lenvatinib(scale), ConstantExposure(("c_pd1",), [[150.0], [0.0], [40.0], [400.0]])])
+    sol = simulate_jax(cm, y0, params, DOSE_TS, exp, controller=DOSE_CTL)
+    ref = simulate(cm, y0, params, DOSE_TS, exp, controller=DOSE_CTL, backend="numpy")
+    _assert_same_steps(sol, ref)
+    # the constant part acts: against lenvatinib alone, every patient but the one without antibody differs
+    alone = simulate(cm, y0, params, DOSE_TS, _lenvatinib(scale), controller=DOSE_CTL, backend="numpy")
+    change = np.max(np.abs(sol.ys[:, -1] / alone.ys[:, -1] - 1), axis=1)
+    assert change[1] < 1e-10 and np.all(change[[0, 2, 3]] > 1e-4), change
+
+
+def test_dose_events_match_the_closed_form_integral():
+    """y' = u(t), u a superposition of dose responses Σ_m A_m e^{−λ_m (t − t_d)} (oral Bateman pairs and a
+    bolus): y(t) = Σ_d a_d Σ_m A_m (e^{−λ_m (s_d − t_d)} − e^{−λ_m (t − t_d)}) / λ_m, s_d = max(t_d, t0), for
+    t ≥ s_d. Covers a dose before the start (folded in, decayed to it), two doses at one time, doses at
+    the start, off the save grid and at the end, and a patient without doses."""
+    A_or, l_or = oral_modes(1.0, 6.0, 0.7)
+    A_bo, l_bo = bolus_modes(0.5, 1.3)
+    A = np.array([A_or[0], [A_bo[0, 0], 0.0], A_or[0], A_or[0]])[:, None, :]
+    lam = np.array([l_or[0], [l_bo[0, 0], 0.0], l_or[0], l_or[0]])[:, None, :]
+    t_d = np.array([[-0.5, 0.5, 1.5, 2.5], [0.0, 1.25, 1.25, np.inf], [0.7, 2.0, 3.0, 4.0], [np.inf] * 4])
+    a = np.array([[1.0, 2.0, 0.5, 1.0], [1.0, 0.5, 2.0, 0.0], [3.0, 1.0, 1.0, 5.0], [1.0] * 4])[:, :, None]
+    exp = DoseEventExposure(("u",), A, lam, t_d, a)
+    sol = simulate_jax(compile_model(GROWTH), np.zeros(1), np.zeros((4, 1)), GROWTH_TS, exp,
+                       controller=PIController(rtol=1e-10, atol=1e-12))
+    assert np.all(sol.ok)
+    t = GROWTH_TS[None, None, :, None]  # (patient, dose, time, mode)
+    td, s = t_d[:, :, None, None], np.maximum(t_d, GROWTH_TS[0])[:, :, None, None]
+    lm, Am = lam[:, :, None, :], A[:, :, None, :]
+    with np.errstate(invalid="ignore", over="ignore"):
+        part = np.where((t >= s) & np.isfinite(td) & (lm > 0),
+                        Am * (np.exp(-lm * (s - td)) - np.exp(-lm * (t - td))) / np.where(lm > 0, lm, 1.0), 0.0)
+    expect = (a[:, :, :, None] * part).sum(axis=(1, 3))
+    assert np.all(expect[:3, -1] > 0.1) and np.all(expect[3] == 0.0)
+    np.testing.assert_allclose(sol.ys[:, :, 0], expect, rtol=1e-8, atol=1e-12)
+
+
+def test_unsupported_exposures_in_a_stack_raise_input_error(dosed):
+    cm, y0, params, scale = dosed
+    grid = GridExposure(("c_pd1",), [0.0, 28.0], np.full((4, 2, 1), 150.0))
+    with pytest.raises(InputError, match="GridExposure") as e:
+        simulate(cm, y0, params, DOSE_TS, StackedExposure([_lenvatinib(scale), grid]), backend="jax")
+    assert e.value.field == "exposures"
+    with pytest.raises(InputError, match="holds 4 patients") as e:
+        simulate_jax(cm, y0[:3], params[:3], DOSE_TS, _lenvatinib(scale))
+    assert e.value.field == "exposures"
