@@ -194,7 +194,7 @@ def test_roadrunner_dose_events_match_simulate(spec, compiled, baseline, schedul
         amounts = np.ones(len_times.size)
     exp = _dose_exposure(spec.input_names, len_times, [0.0, 21.0, 42.0], amounts)
     sol = simulate(compiled, baseline.y0[:1], baseline.params[:1], DOSE_TS, exp,
-                   controller=PIController(rtol=1e-10, atol=1e-12), throw=True)
+                   controller=PIController(rtol=1e-10, atol=1e-12), throw=True, backend="numba")
     doses = [s for p in exp.parts for s in p.schedules(0)]
     sbml = to_sbml(spec, baseline.params[0], y0=baseline.y0[0], doses=doses)
     r = roadrunner.RoadRunner(sbml)
