@@ -120,7 +120,8 @@ def run(n, days, n_ref, n_rr=0, n_np=0):
     return ours
 
 
-def _load_roadrunner(sbml):
+def _load_roadrunner(sbml, state_names):
+    """The SBML model loaded (compiled) once, with the benchmark's tolerances, recording every state."""
     import roadrunner
 
     t0 = time.perf_counter()
@@ -130,7 +131,17 @@ def _load_roadrunner(sbml):
     integ.relative_tolerance = RTOL
     integ.absolute_tolerance = ATOL
     integ.maximum_num_steps = 1_000_000
+    rr.timeCourseSelections = ["time", *state_names]
     return rr, t_load
+
+
+def _set_patient(rr, spec, params_row, y0_row):
+    """Reset the loaded model to one patient's parameters and initial states."""
+    rr.reset()
+    for k, v in zip(spec.parameters, params_row, strict=True):
+        rr.setValue(k, float(v))
+    for k, v in zip(spec.state_names, y0_row, strict=True):
+        rr.setValue(k, float(v))
 
 
 def _compare(ours, peer):
@@ -161,18 +172,12 @@ def _roadrunner_dosing_bench(cm, pre, scale, sol, ours, n, days, ts, n_rr):
     n_rr = min(n_rr, n)
     exp = regimen(days, scale[:n_rr])
     doses = [s for p in exp.parts for s in p.schedules(0)]
-    rr, t_load = _load_roadrunner(to_sbml(spec, pre.params[0], y0=pre.y0[0], doses=doses))
-    rr.timeCourseSelections = ["time", *spec.state_names]
+    rr, t_load = _load_roadrunner(to_sbml(spec, pre.params[0], y0=pre.y0[0], doses=doses), spec.state_names)
     times = [float(x) for x in ts]
-    pnames, snames = list(spec.parameters), list(spec.state_names)
     out = np.empty((n_rr, len(ts), spec.n_states))
     t0 = time.perf_counter()
     for i in range(n_rr):
-        rr.reset()
-        for k, v in zip(pnames, pre.params[i], strict=True):
-            rr.setValue(k, float(v))
-        for k, v in zip(snames, pre.y0[i], strict=True):
-            rr.setValue(k, float(v))
+        _set_patient(rr, spec, pre.params[i], pre.y0[i])
         for sched in (s for p in exp.parts for s in p.schedules(i)):
             for m, a in enumerate(sched.amplitudes):
                 rr.setValue(f"{sched.input}__amp{m}", a)
@@ -226,18 +231,12 @@ def _roadrunner_bench(cm, pre, n, days, ts, n_rr, n_np):
               flush=True)
     n_rr = min(n_rr, n)
     rr, t_load = _load_roadrunner(to_sbml(spec, pre.params[0], inputs=dict(zip(names, conc, strict=True)),
-                                          y0=pre.y0[0]))
-    rr.timeCourseSelections = ["time", *spec.state_names]
+                                          y0=pre.y0[0]), spec.state_names)
     times = [float(x) for x in ts]
     out = np.empty((n_rr, len(ts), spec.n_states))
-    pnames, snames = list(spec.parameters), list(spec.state_names)
     t0 = time.perf_counter()
     for i in range(n_rr):
-        rr.reset()
-        for k, v in zip(pnames, pre.params[i], strict=True):
-            rr.setValue(k, float(v))
-        for k, v in zip(snames, pre.y0[i], strict=True):
-            rr.setValue(k, float(v))
+        _set_patient(rr, spec, pre.params[i], pre.y0[i])
         out[i] = np.asarray(rr.simulate(times=times))[:, 1:]
     t_rr = time.perf_counter() - t0
     peer = t_rr / n_rr * n

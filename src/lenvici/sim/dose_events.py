@@ -81,10 +81,11 @@ def pk_dose_exposure(model: PKModel, params: IndividualParameters, schedule: Dos
     if structure.gate(p, schedule) is not None:
         raise InputError(f"{model.id}: a dosing-clock switch makes the PK non-stationary; it has no modal "
                          "form", field="model")
-    if structure.time_varying(p) and not steady_state:
+    varying = structure.time_varying(p)
+    if varying and not steady_state:
         raise InputError(f"{model.id}: the clearance varies with time on treatment; pass steady_state=True "
                          "to use its steady-state value", field="model")
-    M = structure.matrix(p, t=1e6 if structure.time_varying(p) else None)
+    M = structure.matrix(p, t=1e6 if varying else None)  # a time-varying model at its steady state
     inputs = structure.dose_inputs(p, schedule)
     times = np.asarray(inputs.times, float)
     amounts = np.broadcast_to(np.asarray(inputs.amounts, float), (n, times.size))

@@ -215,6 +215,7 @@ def _arm_dose_events(protocol: Protocol, arm_label: str, covariates, seed: int, 
     n = w.size
     parts: list[Exposure] = []
     fed: set[str] = set()
+    dosed: set[str] = set()  # inputs given as dose events; the others are constants
     constant = np.zeros((n, len(INPUTS)))
     for k, comp in _placebo_free(protocol, arm_label):
         name = INPUT_OF_DRUG[comp.drug]
@@ -239,7 +240,8 @@ def _arm_dose_events(protocol: Protocol, arm_label: str, covariates, seed: int, 
                                                                              days),
                                   np.full(days.size, INFUSION_DAYS if iv else 0.0), drug=comp.drug)
         parts.append(pk_dose_exposure(model, p, schedule, name, horizon=horizon_days, steady_state=True))
-    rest = tuple(i for i in INPUTS if i not in {p.names[0] for p in parts})
+        dosed.add(name)
+    rest = tuple(i for i in INPUTS if i not in dosed)
     parts.append(ConstantExposure(rest, constant[:, [INPUTS.index(i) for i in rest]]))
     return StackedExposure(parts)
 

@@ -136,9 +136,8 @@ def simulate_numba(cm: CompiledModel, y0: np.ndarray, params: np.ndarray, ts: np
     else:
         ev_on, ev_out, ev_thr, ev_xtol, ev_maxit = False, 0, np.zeros(1), 1e-8, 0
     out_idx = np.array([names.index(k) for k in outputs], dtype=np.int64)
-    want_out = bool(out_idx.size)
     ys = np.full((N, T, n), np.nan)
-    outs = np.full((out_idx.size, N, T) if want_out else (0, 0, 0), np.nan)  # one contiguous (N, T) per output
+    outs = np.full((out_idx.size, N, T), np.nan)  # one contiguous (N, T) per output
     status = np.zeros(N, dtype=np.int64)
     t_final = np.full(N, np.nan)
     y_final = np.full((N, n), np.nan)
@@ -154,11 +153,11 @@ def simulate_numba(cm: CompiledModel, y0: np.ndarray, params: np.ndarray, ts: np
             mod.integrate(np.ascontiguousarray(y0, dtype=float), np.ascontiguousarray(params, dtype=float),
                           np.ascontiguousarray(ts, dtype=float), float(t_start), inputs.amp, inputs.lam,
                           inputs.dose_t, inputs.dose_a, inputs.time_varying, ctrl, tab, dt0v, int(max_steps), ev_on,
-                          int(ev_out), ev_thr, ev_xtol, ev_maxit, want_out, out_idx, ys, outs, status, t_final,
+                          int(ev_out), ev_thr, ev_xtol, ev_maxit, out_idx, ys, outs, status, t_final,
                           y_final, n_steps, n_rej)
         finally:
             numba.set_parallel_chunksize(previous)
-    out_dict = {name: outs[j] for j, name in enumerate(outputs)} if want_out else {}
+    out_dict = {name: outs[j] for j, name in enumerate(outputs)}
     return Solution(ts=ts, ys=ys, status=status, t_final=t_final, y_final=y_final, state_names=cm.spec.state_names,
                     outputs=out_dict, n_steps=n_steps, n_rejected=n_rej, solver="Rodas4",
                     rtol=getattr(controller, "rtol", float("nan")), atol=getattr(controller, "atol", float("nan")))

@@ -219,7 +219,7 @@ def _event_g(p, tq, y, t_seg, S, lam, u, du, o, ev_out, thr):
 
 @numba.njit(cache=True, error_model="numpy")
 def _one(i, Y0, PAR, ts, t_start, amp, lam_all, dose_t, dose_a, use_fx, ctrl, tab, dt0, max_steps, ev_on, ev_out,
-         ev_thr, ev_xtol, ev_maxit, want_out, out_idx, ys, outs, status, t_final, y_final, n_steps, n_rej):
+         ev_thr, ev_xtol, ev_maxit, out_idx, ys, outs, status, t_final, y_final, n_steps, n_rej):
     n = N_STATES
     T = ts.shape[0]
     t_end = ts[T - 1]
@@ -290,7 +290,7 @@ def _one(i, Y0, PAR, ts, t_start, amp, lam_all, dose_t, dose_a, use_fx, ctrl, ta
         while save_idx < T and ts[save_idx] <= t:
             for j in range(n):
                 ys[i, save_idx, j] = y[j]
-            if want_out:
+            if out_idx.shape[0]:
                 _inputs(t, t_seg, S, lam, u, du)
                 outputs(y, p, u, o)
                 for j in range(out_idx.shape[0]):
@@ -388,9 +388,9 @@ def _one(i, Y0, PAR, ts, t_start, amp, lam_all, dose_t, dose_a, use_fx, ctrl, ta
 
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def integrate(Y0, PAR, ts, t_start, amp, lam, dose_t, dose_a, use_fx, ctrl, tab, dt0, max_steps, ev_on, ev_out,
-              ev_thr, ev_xtol, ev_maxit, want_out, out_idx, ys, outs, status, t_final, y_final, n_steps, n_rej):
+              ev_thr, ev_xtol, ev_maxit, out_idx, ys, outs, status, t_final, y_final, n_steps, n_rej):
     """Integrate every patient (one per thread-pool task); results written into the arrays passed."""
     for j in numba.prange(Y0.shape[0]):
         i = numpy.int64(j)  # prange indices may be unsigned; keep row arithmetic in int64
         _one(i, Y0, PAR, ts, t_start, amp, lam, dose_t, dose_a, use_fx, ctrl, tab, dt0, max_steps, ev_on, ev_out,
-             ev_thr, ev_xtol, ev_maxit, want_out, out_idx, ys, outs, status, t_final, y_final, n_steps, n_rej)
+             ev_thr, ev_xtol, ev_maxit, out_idx, ys, outs, status, t_final, y_final, n_steps, n_rej)
